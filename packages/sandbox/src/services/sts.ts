@@ -1,0 +1,15 @@
+import { json } from "../http.js";
+import type { SandboxContext, Service } from "./service.js";
+
+// Placeholder until this service is written.
+export function stsService(_ctx: SandboxContext): Service {
+  const na = () => json(501, { error: "not implemented" });
+  return {
+    name: "sts",
+    claims: () => false,
+    operation: () => "",
+    handle: na,
+    throttled: na,
+    unavailable: na,
+  };
+}
