@@ -1,0 +1,46 @@
+import { UsageError } from "./args.js";
+
+type Command = (argv: string[]) => Promise<number>;
+
+/** Commands load lazily: `plan` never loads the sandbox, and each command starts only what it needs. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  plan: {
+    summary: "what would happen to every stage, and why",
+    load: async () => (await import("./commands/plan.js")).plan,
+  },
+  sandbox: {
+    summary: "serve the local stand-in for AWS and Slack until stopped",
+    load: async () => (await import("./commands/sandbox.js")).sandbox,
+  },
+  demo: {
+    summary: "run Stagekeeper against the demo estate in a sandbox (npm start)",
+    load: async () => (await import("./commands/demo.js")).demo,
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`stagekeeper: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`stagekeeper ${name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Usage: stagekeeper <command> [options]\n\nCommands:\n${lines.join("\n")}\n`;
+}

@@ -1,0 +1,11 @@
+export * from "./aws/accounts.js";
+export { clients, describeError, type Target } from "./aws/clients.js";
+export * from "./config/index.js";
+export * from "./cost/index.js";
+export * from "./inventory/index.js";
+export * from "./money/index.js";
+export * from "./plan/index.js";
+export * from "./policy/index.js";
+export * from "./stage/facts.js";
+export * from "./stage/key.js";
+export * from "./survey/index.js";

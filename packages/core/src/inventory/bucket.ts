@@ -1,0 +1,49 @@
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
+import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { z } from "zod";
+
+export interface Listed {
+  key: string;
+  etag?: string;
+  lastModified?: Date;
+}
+
+const bootstrap = z.looseObject({ state: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/) });
+
+/** The state bucket named by `/sst/bootstrap`; undefined when SST was never bootstrapped in the region. */
+export async function findStateBucket(ssm: SSMClient): Promise<string | undefined> {
+  try {
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: "/sst/bootstrap" }));
+    const parsed = bootstrap.safeParse(JSON.parse(Parameter?.Value ?? "null"));
+    if (!parsed.success) throw new Error("/sst/bootstrap does not name a state bucket");
+    return parsed.data.state;
+  } catch (error) {
+    if (error instanceof Error && error.name === "ParameterNotFound") return undefined;
+    throw error;
+  }
+}
+
+/** Every key under a prefix, to the end: the SST Console's own scan stops at 1,000 keys; ours must not. */
+export async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<Listed[]> {
+  const listed: Listed[] = [];
+  for await (const page of paginateListObjectsV2(
+    { client: s3, pageSize: 1000 },
+    { Bucket: bucket, Prefix: prefix },
+  )) {
+    for (const object of page.Contents ?? []) {
+      if (!object.Key) continue;
+      listed.push({
+        key: object.Key,
+        ...(object.ETag ? { etag: object.ETag } : {}),
+        ...(object.LastModified ? { lastModified: object.LastModified } : {}),
+      });
+    }
+  }
+  return listed;
+}
+
+export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
+  return Body.transformToByteArray();
+}

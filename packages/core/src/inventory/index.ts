@@ -1,0 +1,128 @@
+import type { AccountTarget } from "../aws/accounts.js";
+import { clients, describeError } from "../aws/clients.js";
+import type { Malformed, SourceFailure, StageFacts } from "../stage/facts.js";
+import type { StageKey } from "../stage/key.js";
+import { gate, RateLimiter } from "../util/concurrency.js";
+import { pairKey } from "./keys.js";
+import { type RegionScan, scanRegion } from "./region.js";
+import { countTagged, type TagCounts } from "./tagging.js";
+
+export interface Orphan extends StageKey {
+  taggedResources: number;
+}
+
+export interface Inventory {
+  stages: StageFacts[];
+  /** Tagged resources of stages that have no state at all. */
+  orphans: Orphan[];
+  failures: SourceFailure[];
+  malformed: Malformed[];
+}
+
+export interface InventoryOptions {
+  /** Reads in flight at once, across every account and region. */
+  concurrency: number;
+  /** The Tagging API's GetResources quota per account and region. */
+  taggingPerSecond?: number;
+  progress?: (message: string) => void;
+}
+
+/** Global resources (CloudFront, ...) are only returned by us-east-1's Tagging endpoint. */
+const GLOBAL_REGION = "us-east-1";
+
+/** Every SST stage in the given accounts and regions, with its tagged resources and what could not be read. */
+export async function takeInventory(
+  accounts: AccountTarget[],
+  options: InventoryOptions,
+): Promise<Inventory> {
+  const run = gate(options.concurrency);
+  const inventory: Inventory = { stages: [], orphans: [], failures: [], malformed: [] };
+  await Promise.all(
+    accounts.map(async (target) => {
+      const tagRegions = [...new Set([...target.regions, GLOBAL_REGION])];
+      const [scans, tags] = await Promise.all([
+        Promise.all(target.regions.map((region) => scanOne(target, region, run))),
+        Promise.all(tagRegions.map((region) => tagOne(target, region, options.taggingPerSecond ?? 15))),
+      ]);
+      options.progress?.(
+        `account ${target.account}: ${scans.reduce((n, s) => n + s.stages.length, 0)} stages`,
+      );
+      merge(inventory, target.account, scans, tagRegions, tags);
+    }),
+  );
+  return inventory;
+}
+
+async function scanOne(
+  target: AccountTarget,
+  region: string,
+  run: ReturnType<typeof gate>,
+): Promise<RegionScan> {
+  const at = { region, ...(target.credentials ? { credentials: target.credentials } : {}) };
+  return scanRegion({ account: target.account, region, s3: clients.s3(at), ssm: clients.ssm(at) }, run);
+}
+
+async function tagOne(target: AccountTarget, region: string, perSecond: number): Promise<TagCounts | Error> {
+  const at = { region, ...(target.credentials ? { credentials: target.credentials } : {}) };
+  try {
+    return await countTagged(clients.tagging(at), new RateLimiter(perSecond));
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function merge(
+  inventory: Inventory,
+  account: string,
+  scans: RegionScan[],
+  tagRegions: string[],
+  tags: (TagCounts | Error)[],
+): void {
+  const known = new Set<string>();
+  for (const scan of scans) {
+    inventory.failures.push(...scan.failures);
+    inventory.malformed.push(...scan.malformed);
+    for (const pair of scan.known) known.add(pair);
+  }
+  const byRegion = new Map<string, TagCounts>();
+  const global = new Map<string, number>();
+  tags.forEach((result, i) => {
+    const region = tagRegions[i] ?? GLOBAL_REGION;
+    if (result instanceof Error) {
+      inventory.failures.push({ source: "tagging", account, region, message: describeError(result) });
+      return;
+    }
+    byRegion.set(region, result);
+    for (const [pair, n] of result.global) global.set(pair, (global.get(pair) ?? 0) + n);
+    if (result.malformed > 0) {
+      inventory.malformed.push({
+        account,
+        region,
+        location: "Tagging API",
+        problem: `${result.malformed} resources carry sst:app/sst:stage values SST could not have written`,
+      });
+    }
+  });
+  const globalClaimed = new Set<string>();
+  for (const scan of scans) {
+    for (const stage of scan.stages) {
+      const pair = pairKey(stage.app, stage.stage);
+      stage.taggedResources = byRegion.get(stage.region)?.counts.get(pair) ?? 0;
+      // A global resource belongs to one stage of that name; the first region listed gets it.
+      if (!globalClaimed.has(pair)) {
+        stage.taggedResources += global.get(pair) ?? 0;
+        globalClaimed.add(pair);
+      }
+      inventory.stages.push(stage);
+    }
+  }
+  for (const [region, counts] of byRegion) {
+    const seen = new Map(counts.counts);
+    if (region === GLOBAL_REGION) for (const [pair, n] of global) seen.set(pair, (seen.get(pair) ?? 0) + n);
+    for (const [pair, taggedResources] of seen) {
+      if (known.has(pair)) continue;
+      const [app = "", stage = ""] = pair.split("/");
+      inventory.orphans.push({ account, region, app, stage, taggedResources });
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { type AccountTarget, resolveAccounts } from "../aws/accounts.js";
+import type { Config } from "../config/index.js";
+import { costKey, readCosts } from "../cost/index.js";
+import { takeInventory } from "../inventory/index.js";
+import type { CostTagWarning, DecideInput, UntaggedCost } from "../plan/index.js";
+import type { SourceFailure, StageCost } from "../stage/facts.js";
+import { stageId } from "../stage/key.js";
+
+/** The facts a plan is made of, everything but the config and the clock. */
+export type Survey = Omit<DecideInput, "config" | "now"> & { accounts: string[] };
+
+export interface SurveyOptions {
+  now: Date;
+  /** Where STS is asked and where a config without accounts looks. */
+  homeRegion: string;
+  progress?: (message: string) => void;
+}
+
+/** Reads every configured account: SST state, tags and costs, in parallel. */
+export async function survey(config: Config, options: SurveyOptions): Promise<Survey> {
+  const resolved = await resolveAccounts(config.accounts, options.homeRegion);
+  const targets: AccountTarget[] = [];
+  const failures: SourceFailure[] = [];
+  for (const r of resolved) {
+    if (r.ok) targets.push(r.target);
+    else
+      failures.push({
+        source: "state",
+        account: r.account,
+        message: `cannot act in the account: ${r.message}`,
+      });
+  }
+  const [inventory, costs] = await Promise.all([
+    takeInventory(targets, {
+      concurrency: config.concurrency,
+      ...(options.progress ? { progress: options.progress } : {}),
+    }),
+    readCosts(targets, options.now),
+  ]);
+  // Cost Explorer groups by tags, not regions: a name in two regions of one account is priced once.
+  const byId = new Map<string, StageCost>();
+  const priced = new Set<string>();
+  for (const stage of [...inventory.stages].sort((a, b) => a.region.localeCompare(b.region))) {
+    const key = costKey(stage.account, stage.app, stage.stage);
+    const cost = costs.byStage.get(key);
+    if (cost && !priced.has(key)) {
+      byId.set(stageId(stage), cost);
+      priced.add(key);
+    }
+  }
+  const untagged: UntaggedCost[] = costs.accounts.map((a) => ({
+    account: a.account,
+    yesterday: a.untagged.yesterday,
+    last7Days: a.untagged.last7Days,
+    monthToDate: a.untagged.monthToDate,
+  }));
+  const costTags: CostTagWarning[] = costs.accounts.flatMap((a) =>
+    a.inactiveTags.map((tag) => ({
+      account: a.account,
+      tag,
+      message:
+        `${tag} is not an active cost allocation tag in ${a.account}, so its costs show as untagged. ` +
+        `Activate it from the management account: aws ce update-cost-allocation-tags-status ` +
+        `--cost-allocation-tags-status TagKey=${tag},Status=Active (it takes up to 24 hours).`,
+    })),
+  );
+  return {
+    accounts: targets.map((t) => t.account),
+    facts: inventory.stages,
+    orphans: inventory.orphans,
+    costs: byId,
+    costFailure: costs.failures.length > 0 && costs.accounts.length === 0,
+    failures: [...failures, ...inventory.failures, ...costs.failures],
+    malformed: inventory.malformed,
+    untagged,
+    costTags,
+  };
+}
