@@ -17,6 +17,7 @@ export interface FaultRule {
   fraction?: number;
 }
 
+/** A request-rate quota, counted per caller account and region as AWS counts its quotas. */
 export interface RateLimit {
   service: string;
   operation?: string;
@@ -35,7 +36,7 @@ interface Active extends FaultRule {
 
 export class Faults {
   private rules: Active[] = [];
-  private limits: (RateLimit & { calls: number[] })[] = [];
+  private limits: (RateLimit & { calls: Map<string, number[]> })[] = [];
   private nextId = 1;
   private random = mulberry32(1);
   /** Latency added to every call, e.g. to benchmark against a realistic network. */
@@ -51,7 +52,7 @@ export class Faults {
   limit(limit: RateLimit): void {
     if (!(limit.perSecond > 0)) throw new Error("perSecond must be a positive number");
     this.limits = this.limits.filter((l) => l.service !== limit.service || l.operation !== limit.operation);
-    this.limits.push({ ...limit, calls: [] });
+    this.limits.push({ ...limit, calls: new Map() });
   }
 
   clear(): void {
@@ -69,7 +70,7 @@ export class Faults {
   }
 
   /** Decides what happens to one call; counts it against the rules and limits it matches. */
-  decide(service: string, operation: string): Decision {
+  decide(service: string, operation: string, scope = ""): Decision {
     const decision: Decision = { latencyMs: this.baseLatencyMs };
     for (const rule of this.rules) {
       if (rule.service !== service || (rule.operation && rule.operation !== operation)) continue;
@@ -83,9 +84,10 @@ export class Faults {
     const now = Date.now();
     for (const limit of this.limits) {
       if (limit.service !== service || (limit.operation && limit.operation !== operation)) continue;
-      limit.calls = limit.calls.filter((t) => now - t < 1000);
-      if (limit.calls.length >= limit.perSecond) decision.fail ??= "throttle";
-      else limit.calls.push(now);
+      const calls = (limit.calls.get(scope) ?? []).filter((t) => now - t < 1000);
+      if (calls.length >= limit.perSecond) decision.fail ??= "throttle";
+      else calls.push(now);
+      limit.calls.set(scope, calls);
     }
     return decision;
   }

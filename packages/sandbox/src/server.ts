@@ -91,7 +91,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const operation = service.operation(req);
     const name = `${service.name}.${operation}`;
     requests.set(name, (requests.get(name) ?? 0) + 1);
-    const decision = faults.decide(service.name, operation);
+    const caller = estate.principal(req.credential?.accessKeyId);
+    const decision = faults.decide(service.name, operation, `${caller?.account}/${req.credential?.region}`);
     if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
     if (decision.fail === "throttle") return service.throttled(operation);
     if (decision.fail === "error") return service.unavailable(operation);

@@ -1,8 +1,1 @@
-import { json } from "../http.js";
-import type { SandboxContext, Service } from "./service.js";
-
-// Placeholder until this service is written.
-export function s3Service(_ctx: SandboxContext): Service {
-  const na = () => json(501, { error: "not implemented" });
-  return { name: "s3", claims: () => false, operation: () => "", handle: na, throttled: na, unavailable: na };
-}
+export { s3Service } from "./s3/service.js";

@@ -1,15 +1,1 @@
-import { json } from "../http.js";
-import type { SandboxContext, Service } from "./service.js";
-
-// Placeholder until this service is written.
-export function sqsService(_ctx: SandboxContext): Service {
-  const na = () => json(501, { error: "not implemented" });
-  return {
-    name: "sqs",
-    claims: () => false,
-    operation: () => "",
-    handle: na,
-    throttled: na,
-    unavailable: na,
-  };
-}
+export { sqsService } from "./sqs/service.js";
