@@ -73,10 +73,10 @@ export const bucketName = () =>
   pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name, e.g. "acme-stagekeeper"');
 export const codeBuildProject = () =>
   pattern(/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/, 'must be a CodeBuild project name, e.g. "stagekeeper-remove"');
-export const queueUrl = () =>
+export const queue = () =>
   pattern(
-    /^https?:\/\/\S+$/,
-    'must be an SQS queue URL, e.g. "https://sqs.us-east-1.amazonaws.com/123456789012/q"',
+    /^(https?:\/\/\S+|[A-Za-z0-9_-]{1,80})$/,
+    'must be an SQS queue URL or name, e.g. "stagekeeper-removals"',
   );
 export const httpsUrl = () => pattern(/^https?:\/\/\S+$/, 'must be a URL, e.g. "https://example.com/stages"');
 export const schedule = () =>

@@ -107,8 +107,8 @@ export const configSchema = z
       ).optional(),
       ledger: section({ bucket: rule.bucketName() }, '{"bucket": "acme-stagekeeper"}').optional(),
       removal: section(
-        { project: rule.codeBuildProject(), queueUrl: rule.queueUrl().optional() },
-        '{"project": "stagekeeper-remove"}',
+        { project: rule.codeBuildProject(), queue: rule.queue().default("stagekeeper-removals") },
+        '{"project": "stagekeeper-remove", "queue": "stagekeeper-removals"}',
       ).optional(),
       schedule: rule.schedule().default("cron(0 8 * * ? *)"),
       concurrency: rule.wholeNumber(1, 64, "parallel reads", 8).default(8),

@@ -1,4 +1,9 @@
-import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  paginateListObjectsV2,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
 
@@ -40,6 +45,18 @@ export async function listAll(s3: S3Client, bucket: string, prefix: string): Pro
     }
   }
   return listed;
+}
+
+/** The first key under a prefix: for SST's descending update ids, the newest update. */
+export async function firstKey(s3: S3Client, bucket: string, prefix: string): Promise<Listed | undefined> {
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+  const object = out.Contents?.[0];
+  if (!object?.Key) return undefined;
+  return {
+    key: object.Key,
+    ...(object.ETag ? { etag: object.ETag } : {}),
+    ...(object.LastModified ? { lastModified: object.LastModified } : {}),
+  };
 }
 
 export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {

@@ -81,7 +81,7 @@ export async function scanRegion(
   return scan;
 }
 
-async function readStage(
+export async function readStage(
   at: { account: string; region: string; s3: S3Client },
   bucket: string,
   listed: Listed,

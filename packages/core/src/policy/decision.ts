@@ -160,7 +160,11 @@ function dueVerdict(
  * A warning counts only for the current idle period: one sent before the last deploy, or before a keep
  * that has since run out, warned about an expiry that no longer exists, so a new warning is due.
  */
-function countedWarning(facts: StageFacts, override?: KeepOverride, warnedAt?: Date): Date | undefined {
+export function countedWarning(
+  facts: Pick<StageFacts, "lastDeployedAt">,
+  override?: KeepOverride,
+  warnedAt?: Date,
+): Date | undefined {
   if (!warnedAt) return undefined;
   if (facts.lastDeployedAt && warnedAt.getTime() < facts.lastDeployedAt.getTime()) return undefined;
   if (override && warnedAt.getTime() < override.until.getTime()) return undefined;

@@ -1,4 +1,5 @@
 export {
+  countedWarning,
   DECISIONS,
   type Decision,
   decideStage,

@@ -7,7 +7,7 @@ import type { SourceFailure, StageCost } from "../stage/facts.js";
 import { stageId } from "../stage/key.js";
 
 /** The facts a plan is made of, everything but the config and the clock. */
-export type Survey = Omit<DecideInput, "config" | "now"> & { accounts: string[] };
+export type Survey = Omit<DecideInput, "config" | "now"> & { targets: AccountTarget[] };
 
 export interface SurveyOptions {
   now: Date;
@@ -65,7 +65,7 @@ export async function survey(config: Config, options: SurveyOptions): Promise<Su
     })),
   );
   return {
-    accounts: targets.map((t) => t.account),
+    targets,
     facts: inventory.stages,
     orphans: inventory.orphans,
     costs: byId,
