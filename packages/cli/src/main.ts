@@ -1,4 +1,5 @@
 import { UsageError } from "./args.js";
+import { ConfigExit } from "./context.js";
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -7,6 +8,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   plan: {
     summary: "what would happen to every stage, and why",
     load: async () => (await import("./commands/plan.js")).plan,
+  },
+  run: {
+    summary: "the daily job: plan, warn, remove through the safety gate, record",
+    load: async () => (await import("./commands/run.js")).run,
+  },
+  remove: {
+    summary: "remove one stage now, through the safety gate: [ACCOUNT/][REGION/]APP/STAGE",
+    load: async () => (await import("./commands/remove.js")).remove,
+  },
+  status: {
+    summary: "removals in flight, failures and stages sst remove refused",
+    load: async () => (await import("./commands/status.js")).status,
   },
   sandbox: {
     summary: "serve the local stand-in for AWS and Slack until stopped",
@@ -32,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await command.load())(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ConfigExit) {
       process.stderr.write(`stagekeeper ${name}: ${error.message}\n`);
       return 2;
     }

@@ -51,3 +51,15 @@ export async function sandboxNow(url: string): Promise<Date> {
   if (!response.ok || body.ok !== true || !body.now) throw new Error(`${url} is not a Stagekeeper sandbox`);
   return new Date(body.now);
 }
+
+/** Moves the sandbox's clock forward by an ISO-8601 duration. */
+export async function advanceSandbox(url: string, duration: string): Promise<Date> {
+  const response = await fetch(`${url}/_sandbox/clock`, {
+    method: "POST",
+    body: JSON.stringify({ advance: duration }),
+  });
+  const body = (await response.json()) as { now?: string; error?: string };
+  if (!response.ok || !body.now)
+    throw new Error(`the sandbox clock did not move: ${body.error ?? response.status}`);
+  return new Date(body.now);
+}

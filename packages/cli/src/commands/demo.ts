@@ -1,22 +1,42 @@
 import { fileURLToPath } from "node:url";
-import { decide, loadConfig, renderPlanTable, survey } from "@stagekeeper/core";
-import { sandboxNow, startSandboxProcess, useSandbox } from "../sandbox-process.js";
+import { type Environment, homeRegion, loadConfig, renderRunSummary } from "@stagekeeper/core";
+import { runAsOperator } from "../operator.js";
+import { advanceSandbox, sandboxNow, startSandboxProcess, useSandbox } from "../sandbox-process.js";
 
 const DEMO_CONFIG = fileURLToPath(new URL("../../../../examples/demo.config.json", import.meta.url));
 
-/** `npm start`: the demo estate in a sandbox of its own, planned over HTTP with the real SDK clients. */
+/**
+ * `npm start`: the daily job on the demo estate over two simulated days, in a sandbox of its own process,
+ * with the real SDK clients over HTTP and the sandbox's credentials only. Day 1 warns; day 2 removes.
+ */
 export async function demo(_argv: string[]): Promise<number> {
   const sandbox = await startSandboxProcess();
   try {
     useSandbox(sandbox);
-    const now = await sandboxNow(sandbox.url);
-    process.stdout.write(
-      `SANDBOX — a local stand-in for AWS and Slack on ${sandbox.url}; nothing real is touched.\n`,
-    );
-    process.stdout.write(`Demo estate as of ${now.toISOString()}\n\n`);
     const config = await loadConfig(DEMO_CONFIG);
-    const facts = await survey(config, { now, homeRegion: sandbox.env.AWS_REGION ?? "us-east-1" });
-    process.stdout.write(renderPlanTable(decide({ ...facts, config, now })));
+    const out = (text: string) => process.stdout.write(text);
+    out(`SANDBOX: a local stand-in for AWS and Slack on ${sandbox.url}; no real account is touched.\n`);
+    out(`Config: examples/demo.config.json (dry run ${config.dryRun ? "on" : "off"}).\n`);
+
+    const day = async (title: string): Promise<Environment> => {
+      const env = { config, now: await sandboxNow(sandbox.url), homeRegion: homeRegion() };
+      out(`\n━━ ${title}: ${env.now.toISOString()} ━━\n`);
+      const { report, worker, reconciled } = await runAsOperator(env);
+      for (const r of reconciled?.recorded ?? []) {
+        out(
+          `Settled: ${r.stage.app}/${r.stage.stage} (${r.stage.account}/${r.stage.region}): ${r.outcome} — ${r.reason}\n`,
+        );
+      }
+      out(renderRunSummary(report));
+      for (const w of worker) out(`Removal worker: ${w.action} ${w.buildId ?? ""} — ${w.reason}\n`);
+      return env;
+    };
+    await day("Day 1");
+    await advanceSandbox(sandbox.url, "P1D");
+    await day("Day 2");
+    // Let the removal builds finish in the sandbox's CodeBuild, then see them settled on the next morning.
+    await advanceSandbox(sandbox.url, "P1D");
+    await day("Day 3");
     return 0;
   } finally {
     await sandbox.stop();

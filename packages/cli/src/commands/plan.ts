@@ -1,5 +1,6 @@
-import { ConfigError, decide, loadConfig, planToJson, renderPlanTable, survey } from "@stagekeeper/core";
-import { parse, parseNow } from "../args.js";
+import { decide, planToJson, renderPlanTable, survey } from "@stagekeeper/core";
+import { parse } from "../args.js";
+import { environment, progress } from "../context.js";
 
 /**
  * `stagekeeper plan [--config FILE] [--json] [--now ISO-8601]`: exit 0 on success, 2 on a config error,
@@ -11,24 +12,10 @@ export async function plan(argv: string[]): Promise<number> {
     json: { type: "boolean" },
     now: { type: "string" },
   });
-  const now = parseNow(values.now);
-  let config: Awaited<ReturnType<typeof loadConfig>>;
-  try {
-    config = await loadConfig(values.config);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return 2;
-  }
-  const progress = process.stderr.isTTY
-    ? (message: string) => process.stderr.write(`… ${message}\n`)
-    : undefined;
-  const facts = await survey(config, {
-    now,
-    homeRegion: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
-    ...(progress ? { progress } : {}),
-  });
-  const result = decide({ ...facts, config, now });
+  const env = await environment(values);
+  const report = progress();
+  const facts = await survey(env.config, { ...env, ...(report ? { progress: report } : {}) });
+  const result = decide({ ...facts, config: env.config, now: env.now });
   process.stdout.write(
     values.json ? `${JSON.stringify(planToJson(result), null, 2)}\n` : renderPlanTable(result),
   );

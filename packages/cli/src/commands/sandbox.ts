@@ -7,6 +7,8 @@ export async function sandbox(argv: string[]): Promise<number> {
     seed: { type: "string" },
     generate: { type: "string" },
     "seed-number": { type: "string" },
+    resources: { type: "string" },
+    days: { type: "string" },
     port: { type: "string" },
     latency: { type: "string" },
     json: { type: "boolean" },
@@ -19,6 +21,8 @@ export async function sandbox(argv: string[]): Promise<number> {
       ? generateSeed({
           stages: parseCount("generate", values.generate, 0),
           seedNumber: parseCount("seed-number", values["seed-number"], 1),
+          ...(values.resources ? { resources: parseCount("resources", values.resources, 0) } : {}),
+          ...(values.days ? { days: parseCount("days", values.days, 90) } : {}),
         })
       : demoSeed();
   const running = await startSandbox({

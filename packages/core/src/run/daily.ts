@@ -1,5 +1,3 @@
-import { clients } from "../aws/clients.js";
-import type { Config } from "../config/index.js";
 import { audit } from "../ledger/audit.js";
 import {
   newRecord,
@@ -9,20 +7,18 @@ import {
   type Trigger,
 } from "../ledger/records.js";
 import { latestRun, readRecords, saveRun } from "../ledger/runs.js";
-import { LedgerStore } from "../ledger/store.js";
+import type { LedgerStore } from "../ledger/store.js";
 import { decide, type Plan, type PlannedStage, planToJson } from "../plan/index.js";
 import { BLOCKING_SOURCES, countedWarning, describeFailure, type KeepOverride } from "../policy/index.js";
+import { claimAndQueue } from "../removal/claim.js";
 import { passGate } from "../removal/gate.js";
 import { overlayRecords } from "../removal/overlay.js";
-import { enqueueRemoval, queueUrl } from "../removal/request.js";
 import { stageId } from "../stage/key.js";
 import { survey } from "../survey/index.js";
+import { type Environment, ledgerOf, removalQueueOf } from "./environment.js";
 import { dropGuard } from "./guard.js";
 
-export interface RunOptions {
-  config: Config;
-  now: Date;
-  homeRegion: string;
+export interface RunOptions extends Environment {
   progress?: (message: string) => void;
 }
 
@@ -57,7 +53,7 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
       refused: [],
     };
   }
-  const store = new LedgerStore(clients.s3({ region: options.homeRegion }), config.ledger.bucket);
+  const store = ledgerOf(options);
   const records = new Map<string, StageRecord>();
   for (const { value } of (await readRecords(store)).values()) records.set(stageId(value), value);
   const overrides = new Map<string, KeepOverride>();
@@ -108,35 +104,25 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
       now,
     });
   } else if (config.removal) {
-    const sqs = clients.sqs({ region: options.homeRegion });
-    const url = config.dryRun ? "" : await queueUrl(sqs, config.removal.queue);
+    const queue = config.dryRun ? undefined : await removalQueueOf(options);
     const targets = new Map(facts.targets.map((t) => [t.account, t]));
     for (const stage of due) {
-      const result = await passGate(
-        { store, config, now, target: (account) => targets.get(account) },
-        {
-          key: stage,
-          trigger: SCHEDULE,
-          intent: {
-            kind: "expired",
-            ...(stage.lastDeployedAt ? { plannedDeployAt: stage.lastDeployedAt } : {}),
-          },
-          ...(stage.cost ? { cost: stage.cost } : {}),
+      const gateDeps = { store, config, now, target: (account: string) => targets.get(account) };
+      const request = {
+        key: stage,
+        trigger: SCHEDULE,
+        intent: {
+          kind: "expired" as const,
+          ...(stage.lastDeployedAt ? { plannedDeployAt: stage.lastDeployedAt } : {}),
         },
-      );
+        ...(stage.cost ? { cost: stage.cost } : {}),
+      };
+      const result = queue
+        ? await claimAndQueue(gateDeps, request, queue)
+        : await passGate(gateDeps, request);
       if (result.outcome === "dry-run") report.wouldRemove.push(stage);
       else if (result.outcome === "refused") report.refused.push({ stage, reason: result.reason });
-      else {
-        // A failed send leaves the claim in place: the next run's reconciliation hands it to the worker again.
-        await enqueueRemoval(sqs, url, {
-          removalId: result.removalId,
-          account: stage.account,
-          region: stage.region,
-          app: stage.app,
-          stage: stage.stage,
-        });
-        report.started.push({ stage, removalId: result.removalId });
-      }
+      else report.started.push({ stage, removalId: result.removalId });
     }
   }
 

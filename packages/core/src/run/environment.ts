@@ -1,0 +1,48 @@
+import { type AccountTarget, resolveAccounts } from "../aws/accounts.js";
+import { clients } from "../aws/clients.js";
+import type { Config } from "../config/index.js";
+import { LedgerStore } from "../ledger/store.js";
+import { loadBuildspec } from "../removal/buildspec.js";
+import type { RemovalQueue } from "../removal/claim.js";
+import { queueUrl } from "../removal/request.js";
+import type { WorkerDeps } from "../removal/worker.js";
+
+/** Where Stagekeeper itself runs: its config, its clock, and the region of its own resources. */
+export interface Environment {
+  config: Config;
+  now: Date;
+  homeRegion: string;
+}
+
+export function homeRegion(): string {
+  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+}
+
+export function ledgerOf(env: Environment): LedgerStore {
+  if (!env.config.ledger)
+    throw new Error('no ledger bucket is configured: set "ledger": {"bucket": "..."} in the config');
+  return new LedgerStore(clients.s3({ region: env.homeRegion }), env.config.ledger.bucket);
+}
+
+export async function removalQueueOf(env: Environment): Promise<RemovalQueue> {
+  if (!env.config.removal)
+    throw new Error('no removal project is configured: set "removal": {"project": "..."}');
+  const sqs = clients.sqs({ region: env.homeRegion });
+  return { sqs, url: await queueUrl(sqs, env.config.removal.queue) };
+}
+
+export async function workerDepsOf(env: Environment): Promise<WorkerDeps> {
+  return {
+    store: ledgerOf(env),
+    config: env.config,
+    now: env.now,
+    codebuild: clients.codebuild({ region: env.homeRegion }),
+    buildspec: await loadBuildspec(),
+  };
+}
+
+/** Credentials per configured account, for surfaces that act on one stage. */
+export async function accountTargets(env: Environment): Promise<Map<string, AccountTarget>> {
+  const resolved = await resolveAccounts(env.config.accounts, env.homeRegion);
+  return new Map(resolved.flatMap((r) => (r.ok ? [[r.target.account, r.target] as const] : [])));
+}
