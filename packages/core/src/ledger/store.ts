@@ -7,8 +7,11 @@ export interface Versioned<T> {
   etag: string;
 }
 
-/** How often a read-modify-write may lose a race before it gives up (each loss means someone else won). */
-const MAX_ATTEMPTS = 25;
+/**
+ * How often a read-modify-write may lose a race before it gives up. Each loss means another writer won, so
+ * with N writers at once the last one may lose N−1 times: room for far more writers than Stagekeeper has.
+ */
+const MAX_ATTEMPTS = 100;
 
 /**
  * Stagekeeper's own bucket, written only with conditional writes: a new object with If-None-Match: *, a change
@@ -89,7 +92,8 @@ function isLostRace(error: unknown): boolean {
   return error instanceof S3ServiceException && LOST_RACE.has(error.name);
 }
 
+/** Full jitter, capped low: losers spread out without waiting long, since some writer always wins. */
 function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(1000, 10 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random() / 2);
+  const ms = Math.random() * Math.min(250, 10 * 2 ** Math.min(attempt, 5));
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
