@@ -29,3 +29,6 @@ export * from "./stage/facts.js";
 export * from "./stage/key.js";
 export * from "./stage/resolve.js";
 export * from "./survey/index.js";
+export * from "./report/index.js";
+export * from "./metrics/index.js";
+export * from "./run/lambda.js";
