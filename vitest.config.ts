@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "infra/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // The sandbox tests start real HTTP servers; two cores run files two at a time.
