@@ -21,6 +21,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "removals in flight, failures and stages sst remove refused",
     load: async () => (await import("./commands/status.js")).status,
   },
+  report: {
+    summary: "the latest run's digest as text (--json), or its HTML dashboard (--html FILE)",
+    load: async () => (await import("./commands/report.js")).report,
+  },
   sandbox: {
     summary: "serve the local stand-in for AWS and Slack until stopped",
     load: async () => (await import("./commands/sandbox.js")).sandbox,

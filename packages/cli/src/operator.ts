@@ -1,14 +1,16 @@
 import {
+  accountTargets,
   claimedRecords,
+  dispatcher,
   drainQueue,
   type Environment,
   ledgerOf,
   type ReconcileReport,
   type RunReport,
   reconcileRemovals,
-  removalHandler,
   removalQueueOf,
   runDaily,
+  type WorkerDeps,
   type WorkerResult,
   workerDepsOf,
 } from "@stagekeeper/core";
@@ -35,11 +37,30 @@ export async function runAsOperator(
   const report = await runDaily({ ...env, ...(progress ? { progress } : {}) });
   const results: WorkerResult[] = [];
   if (worker) {
+    const handle = await workerFor(env, worker);
     const queue = await removalQueueOf(env);
-    const handle = removalHandler(worker);
-    await drainQueue(queue.sqs, queue.url, async (body) => results.push(await handle(body)), {
-      waitSeconds: 0,
-    });
+    const collect = async (body: string) => {
+      const result = await handle(body);
+      if (isWorkerResult(result)) results.push(result);
+    };
+    await drainQueue(queue.sqs, queue.url, collect, { waitSeconds: 0 });
   }
   return { report, worker: results, ...(reconciled ? { reconciled } : {}) };
+}
+
+/** The removal worker's message handler, as the queue's Lambda runs it. */
+export async function workerFor(
+  env: Environment,
+  worker?: WorkerDeps,
+): Promise<(body: string) => Promise<unknown>> {
+  const deps = worker ?? (await workerDepsOf(env));
+  const targets = await accountTargets(env);
+  return dispatcher({
+    worker: deps,
+    slack: { store: deps.store, config: env.config, now: env.now, target: (account) => targets.get(account) },
+  });
+}
+
+function isWorkerResult(value: unknown): value is WorkerResult {
+  return typeof value === "object" && value !== null && "action" in value && "removalId" in value;
 }

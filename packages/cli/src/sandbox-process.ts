@@ -39,7 +39,8 @@ export async function startSandboxProcess(args: string[] = []): Promise<SandboxP
  */
 export function useSandbox(sandbox: SandboxProcess): void {
   for (const name of Object.keys(process.env)) {
-    if (/^AWS_/.test(name) || name === "SLACK_BOT_TOKEN" || name === "GITHUB_TOKEN") delete process.env[name];
+    const secretish = /^AWS_/.test(name) && !name.startsWith("AWS_SDK_JS_");
+    if (secretish || name === "SLACK_BOT_TOKEN" || name === "GITHUB_TOKEN") delete process.env[name];
   }
   Object.assign(process.env, sandbox.env);
 }

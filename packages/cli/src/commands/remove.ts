@@ -5,15 +5,14 @@ import {
   drainQueue,
   latestRun,
   ledgerOf,
-  removalHandler,
   removalQueueOf,
   resolveStage,
   type StageKey,
   stageId,
-  workerDepsOf,
 } from "@stagekeeper/core";
 import { parse, UsageError } from "../args.js";
 import { environment } from "../context.js";
+import { workerFor } from "../operator.js";
 
 /**
  * `stagekeeper remove [ACCOUNT/][REGION/]APP/STAGE [--config FILE]`: a person's removal, through the same
@@ -50,7 +49,7 @@ export async function remove(argv: string[]): Promise<number> {
     process.stdout.write(`${stageId(key)} is not removed: ${result.reason}\n`);
     return result.outcome === "dry-run" ? 0 : 1;
   }
-  const drained = await drainQueue(queue.sqs, queue.url, removalHandler(await workerDepsOf(env)), {
+  const drained = await drainQueue(queue.sqs, queue.url, await workerFor(env), {
     waitSeconds: 0,
   });
   process.stdout.write(
