@@ -94,6 +94,13 @@ export const configSchema = z
         {
           channel: rule.slackChannel(),
           admins: list(rule.slackUser(), '["U0123ABCD"]').default([]),
+          /** Who may remove a stage from Slack; the admins always may. */
+          removers: z
+            .enum(
+              ["admins", "admins-and-owners", "anyone"],
+              rule.fix('must be "admins", "admins-and-owners" or "anyone"'),
+            )
+            .default("admins-and-owners"),
           dashboardUrl: rule.httpsUrl().optional(),
         },
         '{"channel": "C0123ABCD", "admins": ["U0123ABCD"]}',
