@@ -5,8 +5,9 @@ import {
   drainQueue,
   latestRun,
   ledgerOf,
+  parseStageRef,
   removalQueueOf,
-  resolveStage,
+  resolveRef,
   type StageKey,
   stageId,
 } from "@stagekeeper/core";
@@ -26,17 +27,22 @@ export async function remove(argv: string[]): Promise<number> {
   const store = ledgerOf(env);
   const snapshot = await latestRun(store);
   const known = (snapshot?.plan.stages ?? []) as StageKey[];
-  const resolved = resolveStage(text, known);
+  const ref = parseStageRef(text);
+  if (!ref) throw new UsageError(`${JSON.stringify(text)} is not a stage: [ACCOUNT/][REGION/]APP/STAGE`);
+  const resolved = resolveRef(known, ref);
   // A full ACCOUNT/REGION/APP/STAGE needs no snapshot: the gate reads that stage's facts itself.
-  const [account = "", region = "", app = "", stage = ""] = text.split("/");
-  const full = resolved.ok || (resolved.problem === "unknown" && text.split("/").length === 4);
-  if (!full) {
-    const candidates = resolved.ok ? "" : resolved.candidates.map((c) => `\n  ${stageId(c)}`).join("");
-    const hint = snapshot ? "" : " (no run is recorded yet: name it as ACCOUNT/REGION/APP/STAGE)";
-    process.stderr.write(`stagekeeper remove: ${resolved.ok ? "" : resolved.message}${hint}${candidates}\n`);
+  const { account, region, app } = ref;
+  const full = account && region && app ? { account, region, app, stage: ref.stage } : undefined;
+  const key = resolved.ok ? resolved.stage : resolved.candidates.length === 0 ? full : undefined;
+  if (!key) {
+    const candidates = resolved.ok ? [] : resolved.candidates.map((c) => `\n  ${stageId(c)}`);
+    const why =
+      candidates.length > 0
+        ? `${text} matches ${candidates.length} stages; name the one you mean`
+        : `no stage ${text} is known${snapshot ? "" : " (no run is recorded yet: name it as ACCOUNT/REGION/APP/STAGE)"}`;
+    process.stderr.write(`stagekeeper remove: ${why}${candidates.join("")}\n`);
     return 1;
   }
-  const key = resolved.ok ? resolved.key : { account, region, app, stage };
   const targets = await accountTargets(env);
   const queue = await removalQueueOf(env);
   const by = process.env.USER ?? userInfo().username;

@@ -1,4 +1,5 @@
-import { ACCOUNT_ID, isValidAppName, isValidStageName, REGION } from "../stage/key.js";
+import { isValidAppName } from "../stage/key.js";
+import { parseStageRef, type StageRef } from "../stage/resolve.js";
 
 /** Longer text than this is refused before it is looked at: no real `/stages` command needs it. */
 export const MAX_COMMAND_TEXT = 300;
@@ -6,12 +7,6 @@ export const MAX_COMMAND_TEXT = 300;
 export const MAX_REASON = 200;
 
 /** `[ACCOUNT/][REGION/]APP/STAGE`, or a bare stage name: matched against the latest run's stages. */
-export interface StageRef {
-  account?: string;
-  region?: string;
-  app?: string;
-  stage: string;
-}
 
 export type SlashCommand =
   | { name: "help" }
@@ -21,6 +16,8 @@ export type SlashCommand =
   | { name: "keep"; ref: StageRef; until: Date; reason?: string }
   | { name: "unkeep"; ref: StageRef }
   | { name: "remove"; ref: StageRef };
+
+export { parseStageRef, type StageRef };
 
 export type ParsedCommand = { ok: true; command: SlashCommand } | { ok: false; error: string };
 
@@ -109,25 +106,6 @@ export function parseKeepUntil(text: string, now: Date): Date | undefined {
 }
 
 /** The parts of a stage reference, each checked against AWS's and SST's own rules; undefined if any fails. */
-export function parseStageRef(text: string): StageRef | undefined {
-  if (text.length > 300) return undefined;
-  const parts = text.split("/");
-  if (parts.some((p) => p === "")) return undefined;
-  let ref: StageRef | undefined;
-  if (parts.length === 1) ref = { stage: parts[0] as string };
-  else if (parts.length === 2) ref = { app: parts[0] as string, stage: parts[1] as string };
-  else if (parts.length === 3) {
-    const [first, app, stage] = parts as [string, string, string];
-    if (ACCOUNT_ID.test(first)) ref = { account: first, app, stage };
-    else if (REGION.test(first)) ref = { region: first, app, stage };
-  } else if (parts.length === 4) {
-    const [account, region, app, stage] = parts as [string, string, string, string];
-    if (ACCOUNT_ID.test(account) && REGION.test(region)) ref = { account, region, app, stage };
-  }
-  if (!ref || !isValidStageName(ref.stage) || (ref.app !== undefined && !isValidAppName(ref.app)))
-    return undefined;
-  return ref;
-}
 
 export function refText(ref: StageRef): string {
   return [ref.account, ref.region, ref.app, ref.stage].filter(Boolean).join("/");

@@ -1,5 +1,6 @@
 import { RESERVED_KINDS } from "../config/index.js";
 import type { Trigger } from "../ledger/records.js";
+import { resolveRef } from "../stage/resolve.js";
 import { SLACK_USER } from "./auth.js";
 import { parseCommand, refText, type SlashCommand, type StageRef } from "./command.js";
 import { removalPreview } from "./confirm.js";
@@ -14,7 +15,7 @@ import {
   type SlackReply,
   statusReply,
 } from "./replies.js";
-import { readSnapshot, resolveRef, type Snapshot, type SnapshotStage } from "./snapshot.js";
+import { readSnapshot, type Snapshot, type SnapshotStage } from "./snapshot.js";
 
 /**
  * `/stages …`: everything is answered from the latest run snapshot, and keep/unkeep write the stage record

@@ -10,7 +10,6 @@ import {
   type StageKey,
   stageId,
 } from "../stage/key.js";
-import type { StageRef } from "./command.js";
 
 const amount = z.string().regex(/^-?\d+(\.\d+)?$/);
 const costSchema = z.looseObject({
@@ -118,21 +117,6 @@ function toSnapshot(run: RunSnapshot): Snapshot {
     stages,
     failures: failures.success ? failures.data.map((f) => `${f.source} in ${f.account}: ${f.message}`) : [],
   };
-}
-
-export type Resolution = { ok: true; stage: SnapshotStage } | { ok: false; candidates: SnapshotStage[] };
-
-/** The one stage a reference names; otherwise every candidate (none when nothing matches). */
-export function resolveRef(stages: readonly SnapshotStage[], ref: StageRef): Resolution {
-  const candidates = stages.filter(
-    (s) =>
-      s.stage === ref.stage &&
-      (ref.app === undefined || s.app === ref.app) &&
-      (ref.region === undefined || s.region === ref.region) &&
-      (ref.account === undefined || s.account === ref.account),
-  );
-  const [only] = candidates;
-  return candidates.length === 1 && only ? { ok: true, stage: only } : { ok: false, candidates };
 }
 
 export function findStage(stages: readonly SnapshotStage[], key: StageKey): SnapshotStage | undefined {

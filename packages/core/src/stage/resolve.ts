@@ -1,44 +1,48 @@
 import { ACCOUNT_ID, isValidAppName, isValidStageName, REGION, type StageKey } from "./key.js";
 
-export type Resolution =
-  | { ok: true; key: StageKey }
-  | { ok: false; problem: "malformed" | "unknown" | "ambiguous"; message: string; candidates: StageKey[] };
+/** What a person typed to name a stage: `[ACCOUNT/][REGION/]APP/STAGE`, or a bare STAGE. */
+export interface StageRef {
+  account?: string;
+  region?: string;
+  app?: string;
+  stage: string;
+}
+
+/** Parses a reference; undefined for anything SST could not have written (hostile names included). */
+export function parseStageRef(text: string): StageRef | undefined {
+  if (text.length > 300) return undefined;
+  const parts = text.split("/");
+  if (parts.some((p) => p === "")) return undefined;
+  let ref: StageRef | undefined;
+  if (parts.length === 1) ref = { stage: parts[0] as string };
+  else if (parts.length === 2) ref = { app: parts[0] as string, stage: parts[1] as string };
+  else if (parts.length === 3) {
+    const [first, app, stage] = parts as [string, string, string];
+    if (ACCOUNT_ID.test(first)) ref = { account: first, app, stage };
+    else if (REGION.test(first)) ref = { region: first, app, stage };
+  } else if (parts.length === 4) {
+    const [account, region, app, stage] = parts as [string, string, string, string];
+    if (ACCOUNT_ID.test(account) && REGION.test(region)) ref = { account, region, app, stage };
+  }
+  if (!ref || !isValidStageName(ref.stage) || (ref.app !== undefined && !isValidAppName(ref.app)))
+    return undefined;
+  return ref;
+}
+
+export type Resolution<T> = { ok: true; stage: T } | { ok: false; candidates: T[] };
 
 /**
- * Resolves what a person typed, `[ACCOUNT/][REGION/]APP/STAGE` or a bare STAGE, against the stages Stagekeeper
- * knows. Anything but exactly one match is an answer, not a guess: stage names repeat across apps and accounts.
+ * The one known stage a reference names; otherwise every candidate (none when nothing matches). Stage names
+ * repeat across apps and accounts: anything but exactly one match is an answer, not a guess.
  */
-export function resolveStage(text: string, known: readonly StageKey[]): Resolution {
-  const parts = text.trim().split("/");
-  const fail = (
-    problem: "malformed" | "unknown" | "ambiguous",
-    message: string,
-    candidates: StageKey[] = [],
-  ) => ({ ok: false, problem, message, candidates }) as const;
-  if (text.length > 300 || parts.length > 4 || parts.some((p) => p === "")) {
-    return fail("malformed", "write a stage as [ACCOUNT/][REGION/]APP/STAGE, e.g. shop/pr-12");
-  }
-  const stage = parts.at(-1) ?? "";
-  const app = parts.length >= 2 ? parts.at(-2) : undefined;
-  const region = parts.length >= 3 ? parts.at(-3) : undefined;
-  const account = parts.length === 4 ? parts[0] : undefined;
-  if (
-    !isValidStageName(stage) ||
-    (app !== undefined && !isValidAppName(app)) ||
-    (region !== undefined && !REGION.test(region)) ||
-    (account !== undefined && !ACCOUNT_ID.test(account))
-  ) {
-    return fail("malformed", "that is not a stage SST could have written: [ACCOUNT/][REGION/]APP/STAGE");
-  }
-  const matches = known.filter(
-    (k) =>
-      k.stage === stage &&
-      (app === undefined || k.app === app) &&
-      (region === undefined || k.region === region) &&
-      (account === undefined || k.account === account),
+export function resolveRef<T extends StageKey>(stages: readonly T[], ref: StageRef): Resolution<T> {
+  const candidates = stages.filter(
+    (s) =>
+      s.stage === ref.stage &&
+      (ref.app === undefined || s.app === ref.app) &&
+      (ref.region === undefined || s.region === ref.region) &&
+      (ref.account === undefined || s.account === ref.account),
   );
-  const [only] = matches;
-  if (matches.length === 1 && only) return { ok: true, key: only };
-  if (matches.length === 0) return fail("unknown", `no stage ${text} is known to Stagekeeper`);
-  return fail("ambiguous", `${text} matches ${matches.length} stages; name the one you mean`, matches);
+  const [only] = candidates;
+  return candidates.length === 1 && only ? { ok: true, stage: only } : { ok: false, candidates };
 }
