@@ -9,6 +9,7 @@ import type { Seed } from "./seed/schema.js";
 import { codebuildService } from "./services/codebuild.js";
 import { controlRoutes } from "./services/control.js";
 import { costExplorerService } from "./services/cost-explorer.js";
+import { githubService } from "./services/github.js";
 import { s3Service } from "./services/s3.js";
 import type { SandboxContext, Service } from "./services/service.js";
 import { slackService } from "./services/slack.js";
@@ -33,6 +34,8 @@ export interface Sandbox {
   estate: Estate;
   /** Calls per "service.Operation". */
   requests: Map<string, number>;
+  /** Response body bytes sent per "service.Operation" (HEAD answers send none). */
+  bytes: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -44,12 +47,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const faults = new Faults();
   faults.baseLatencyMs = options.latencyMs ?? 0;
   const requests = new Map<string, number>();
+  const bytes = new Map<string, number>();
+  const operationOf = new WeakMap<SandboxRequest, string>();
   let baseUrl = "";
   const ctx: SandboxContext = { estate, faults, url: () => baseUrl };
   // The order matters for services that claim requests by shape: S3 takes whatever no one else claims.
   const services: Service[] = [
     stsService(ctx),
     slackService(ctx),
+    githubService(ctx),
     ssmService(ctx),
     taggingService(ctx),
     costExplorerService(ctx),
@@ -57,7 +63,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     sqsService(ctx),
     s3Service(ctx),
   ];
-  const control = controlRoutes({ ...ctx, requests, services });
+  const control = controlRoutes({ ...ctx, requests, bytes, services });
 
   const server = createServer((incoming, outgoing) => {
     serve(incoming, outgoing).catch((error: unknown) => {
@@ -71,6 +77,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const req = await readRequest(incoming);
     const response = await dispatch(req);
     const body = response.body ?? "";
+    const operation = operationOf.get(req);
+    if (operation && req.method !== "HEAD")
+      bytes.set(operation, (bytes.get(operation) ?? 0) + Buffer.byteLength(body));
     outgoing.writeHead(response.status, {
       ...response.headers,
       "content-length": String(Buffer.byteLength(body)),
@@ -91,6 +100,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const operation = service.operation(req);
     const name = `${service.name}.${operation}`;
     requests.set(name, (requests.get(name) ?? 0) + 1);
+    operationOf.set(req, name);
     const caller = estate.principal(req.credential?.accessKeyId);
     const decision = faults.decide(service.name, operation, `${caller?.account}/${req.credential?.region}`);
     if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
@@ -130,6 +140,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     faults,
     estate,
     requests,
+    bytes,
     close: async () => {
       clearInterval(ticker);
       server.closeAllConnections();
