@@ -2,9 +2,9 @@
 // It takes requests from the removal queue, runs the safety gate where the surface could not (Slack answers
 // in 3 s and hands its actions over), and calls StartBuild with our buildspec.
 import { physical } from "./config";
-import { assumeTargetRoles, ledgerReadWrite, stateReads } from "./iam";
+import { assumeTargetRoles, ledgerReadWrite, sendToQueue, stateReads } from "./iam";
 import { BUILDSPEC, removalProject, removalQueue } from "./removal";
-import { slackBotToken } from "./secrets";
+import { githubToken, slackBotToken } from "./secrets";
 import { settings } from "./settings";
 import { ledger } from "./storage";
 
@@ -16,13 +16,15 @@ export const worker = removalQueue.subscribe(
     // Our buildspec travels in the bundle: the worker sends it as buildspecOverride with every build.
     copyFiles: [{ from: BUILDSPEC, to: BUILDSPEC }],
     environment: { STAGEKEEPER_BUILDSPEC: BUILDSPEC },
-    link: [settings, slackBotToken],
+    link: [settings, slackBotToken, githubToken],
     permissions: [
       {
         // ListBuildsForProject finds the build of a removal whose StartBuild answer was lost (a crash).
         actions: ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:ListBuildsForProject"],
         resources: [removalProject.arn],
       },
+      // Pending PR removals and their delayed re-checks go back onto the queue.
+      ...sendToQueue(removalQueue.arn),
       ...ledgerReadWrite(ledger.arn),
       ...stateReads,
       ...assumeTargetRoles,

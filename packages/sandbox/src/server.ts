@@ -135,6 +135,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       SLACK_API_URL: `${baseUrl}/api/`,
       SLACK_BOT_TOKEN: options.seed.slack.tokens[0] ?? "xoxb-sandbox",
       GITHUB_API_URL: baseUrl,
+      // The sandbox GitHub counts a token-less caller against 60 requests an hour, as GitHub does.
+      GITHUB_TOKEN: "ghp_sandbox",
     },
     clock,
     faults,

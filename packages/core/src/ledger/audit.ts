@@ -61,7 +61,15 @@ export async function audit(
   const value: AuditEntry = {
     at,
     action: entry.action,
-    ...(entry.stage ?? {}),
+    // Only the key: callers may hand in a whole planned stage.
+    ...(entry.stage
+      ? {
+          account: entry.stage.account,
+          region: entry.stage.region,
+          app: entry.stage.app,
+          stage: entry.stage.stage,
+        }
+      : {}),
     reason: entry.reason,
     trigger: entry.trigger,
     ...(entry.removalId ? { removalId: entry.removalId } : {}),

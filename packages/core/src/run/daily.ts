@@ -1,22 +1,19 @@
+import { fixedTargets, githubDeps } from "../github/deps.js";
+import { duePendingRemovals } from "../github/pending.js";
+import { pullRequestStates } from "../github/pulls.js";
 import { audit } from "../ledger/audit.js";
-import {
-  newRecord,
-  recordKey,
-  type StageRecord,
-  stageRecordSchema,
-  type Trigger,
-} from "../ledger/records.js";
+import type { StageRecord, Trigger } from "../ledger/records.js";
 import { latestRun, readRecords, saveRun } from "../ledger/runs.js";
-import type { LedgerStore } from "../ledger/store.js";
 import { decide, type Plan, type PlannedStage, planToJson } from "../plan/index.js";
 import { BLOCKING_SOURCES, countedWarning, describeFailure, type KeepOverride } from "../policy/index.js";
 import { claimAndQueue } from "../removal/claim.js";
 import { passGate } from "../removal/gate.js";
 import { overlayRecords } from "../removal/overlay.js";
-import { stageId } from "../stage/key.js";
+import { type StageKey, stageId } from "../stage/key.js";
 import { survey } from "../survey/index.js";
 import { type Environment, ledgerOf, removalQueueOf } from "./environment.js";
 import { dropGuard } from "./guard.js";
+import { warnStage } from "./warnings.js";
 
 export interface RunOptions extends Environment {
   progress?: (message: string) => void;
@@ -41,8 +38,13 @@ const SCHEDULE: Trigger = { surface: "schedule", by: "daily run" };
 export async function runDaily(options: RunOptions): Promise<RunReport> {
   const { config, now } = options;
   const facts = await survey(config, options);
+  const pulls = await pullRequestStates(
+    { config },
+    facts.facts.filter((f) => f.live),
+  );
+  const failures = [...facts.failures, ...pulls.failures];
   if (!config.ledger) {
-    const plan = decide({ ...facts, config, now });
+    const plan = decide({ ...facts, failures, prs: pulls.prs, config, now });
     return {
       plan,
       dryRun: config.dryRun,
@@ -56,18 +58,11 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
   const store = ledgerOf(options);
   const records = new Map<string, StageRecord>();
   for (const { value } of (await readRecords(store)).values()) records.set(stageId(value), value);
-  const overrides = new Map<string, KeepOverride>();
-  const warned = new Map<string, Date>();
-  for (const [id, record] of records) {
-    if (record.keep)
-      overrides.set(id, {
-        until: new Date(record.keep.until),
-        by: record.keep.by,
-        ...(record.keep.reason ? { reason: record.keep.reason } : {}),
-      });
-    if (record.warning) warned.set(id, new Date(record.warning.at));
-  }
-  const plan = overlayRecords(decide({ ...facts, overrides, warned, config, now }), records);
+  const { overrides, warned } = ledgerInputs(records);
+  const plan = overlayRecords(
+    decide({ ...facts, failures, prs: pulls.prs, overrides, warned, config, now }),
+    records,
+  );
   const previous = await latestRun(store);
   const liveStages = facts.facts.filter((f) => f.live).length;
   const report: RunReport = {
@@ -89,9 +84,8 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
 
   for (const stage of plan.stages.filter((s) => s.decision === "expiring")) {
     const id = stageId(stage);
-    const override = overrides.get(id);
-    if (countedWarning(stage, override, warned.get(id))) continue;
-    await warn(store, stage, now, config.dryRun);
+    if (countedWarning(stage, overrides.get(id), warned.get(id))) continue;
+    await warnStage(store, stage, { now, dryRun: config.dryRun, trigger: SCHEDULE });
     report.warned.push(stage);
   }
 
@@ -103,13 +97,13 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
       trigger: SCHEDULE,
       now,
     });
-  } else if (config.removal) {
+  } else if (!suspended) {
     const queue = config.dryRun ? undefined : await removalQueueOf(options);
     const targets = new Map(facts.targets.map((t) => [t.account, t]));
+    const gateDeps = { store, config, now, target: (account: string) => targets.get(account) };
     for (const stage of due) {
-      const gateDeps = { store, config, now, target: (account: string) => targets.get(account) };
       const request = {
-        key: stage,
+        key: keyOf(stage),
         trigger: SCHEDULE,
         intent: {
           kind: "expired" as const,
@@ -124,6 +118,16 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
       else if (result.outcome === "refused") report.refused.push({ stage, reason: result.reason });
       else report.started.push({ stage, removalId: result.removalId });
     }
+    // Pull requests closed with a grace period whose grace ran out while no webhook re-check came.
+    await duePendingRemovals(
+      githubDeps({
+        config,
+        now,
+        homeRegion: options.homeRegion,
+        store,
+        targets: fixedTargets(facts.targets),
+      }),
+    );
   }
 
   await saveRun(store, {
@@ -142,35 +146,23 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
   return report;
 }
 
-/** Records the warning once per expiry cycle; in dry run it only goes to the audit log. */
-async function warn(store: LedgerStore, stage: PlannedStage, now: Date, dryRun: boolean): Promise<void> {
-  const removeAt = (stage.removeAt ?? now).toISOString();
-  const reason = stage.reason;
-  if (dryRun) {
-    await audit(store, {
-      action: "would-warn",
-      reason,
-      trigger: SCHEDULE,
-      stage,
-      ...(stage.cost ? { cost: stage.cost } : {}),
-      now,
-    });
-    return;
+/** Keep-until overrides (expired ones too: they void warnings sent before them) and warnings, by stage. */
+function ledgerInputs(records: ReadonlyMap<string, StageRecord>) {
+  const overrides = new Map<string, KeepOverride>();
+  const warned = new Map<string, Date>();
+  for (const [id, record] of records) {
+    const { keep, warning } = record;
+    if (keep)
+      overrides.set(id, {
+        until: new Date(keep.until),
+        by: keep.by,
+        ...(keep.reason ? { reason: keep.reason } : {}),
+      });
+    if (warning) warned.set(id, new Date(warning.at));
   }
-  await store.update(
-    recordKey(stage),
-    stageRecordSchema,
-    (current): StageRecord => ({
-      ...(current ?? newRecord(stage, now)),
-      warning: { at: now.toISOString(), removeAt },
-    }),
-  );
-  await audit(store, {
-    action: "warned",
-    reason,
-    trigger: SCHEDULE,
-    stage,
-    ...(stage.cost ? { cost: stage.cost } : {}),
-    now,
-  });
+  return { overrides, warned };
+}
+
+function keyOf(stage: StageKey): StageKey {
+  return { account: stage.account, region: stage.region, app: stage.app, stage: stage.stage };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, type Config, parseConfig } from "../config/index.js";
+import { type Config, ConfigError, parseConfig } from "../config/index.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -27,7 +27,10 @@ export function configFromEnv(env: Env = process.env): Config {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ConfigError([{ path: "(file)", message: "STAGEKEEPER_CONFIG is not valid JSON" }], "STAGEKEEPER_CONFIG");
+      throw new ConfigError(
+        [{ path: "(file)", message: "STAGEKEEPER_CONFIG is not valid JSON" }],
+        "STAGEKEEPER_CONFIG",
+      );
     }
     return parseConfig(json, "STAGEKEEPER_CONFIG");
   }
