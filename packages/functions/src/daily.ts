@@ -8,9 +8,13 @@ export interface ScheduledEvent {
   time?: string;
 }
 
-export async function handler(event: ScheduledEvent = {}): Promise<{ warned: number; started: number; suspended?: string }> {
+export async function handler(
+  event: ScheduledEvent = {},
+): Promise<{ warned: number; started: number; suspended?: string }> {
   const env = { config: deployedConfig(), now: new Date(), homeRegion: homeRegion() };
-  console.log(JSON.stringify({ message: "daily run", scheduledTime: event.time ?? null, dryRun: env.config.dryRun }));
+  console.log(
+    JSON.stringify({ message: "daily run", scheduledTime: event.time ?? null, dryRun: env.config.dryRun }),
+  );
   await enqueueReconcile(env);
   const report = await runDaily(env);
   return {

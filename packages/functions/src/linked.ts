@@ -22,7 +22,10 @@ export function deployedConfig(): Config {
     return parseConfig(JSON.parse(text), "STAGEKEEPER_CONFIG");
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError([{ path: "(file)", message: "STAGEKEEPER_CONFIG is not valid JSON" }], "STAGEKEEPER_CONFIG");
+    throw new ConfigError(
+      [{ path: "(file)", message: "STAGEKEEPER_CONFIG is not valid JSON" }],
+      "STAGEKEEPER_CONFIG",
+    );
   }
 }
 

@@ -1,11 +1,11 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { GitHubDeps } from "../github/deps.js";
 import { handlePendingRemoval } from "../github/pending.js";
-import type { RemovalRequest } from "./request.js";
-import { removalQueueOf, type Environment } from "../run/environment.js";
+import { type Environment, removalQueueOf } from "../run/environment.js";
 import { SLACK_ACTION_KIND } from "../slack/message.js";
 import { handleSlackAction, type SlackActionDeps } from "../slack/worker-action.js";
 import { claimedRecords, reconcileRemovals } from "./reconcile.js";
+import type { RemovalRequest } from "./request.js";
 import { processRemoval, type WorkerDeps } from "./worker.js";
 
 export const RECONCILE_KIND = "reconcile";

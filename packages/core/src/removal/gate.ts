@@ -175,9 +175,13 @@ function check(
     return refuse("keep", `${facts.stage} is retried after ${formatTime(new Date(record.retryAt))}`);
   }
   // The policy only asks about `_protect` for stages that are due; a person can ask for any stage.
-  if (facts.protect === true) return refuse("protected", `${facts.stage} is protected: its state records _protect`);
+  if (facts.protect === true)
+    return refuse("protected", `${facts.stage} is protected: its state records _protect`);
   if (facts.protect === "unknown") {
-    return refuse("unknown", `${facts.stage}'s state has no _protect (written by SST before v3.3.69); redeploy it first`);
+    return refuse(
+      "unknown",
+      `${facts.stage}'s state has no _protect (written by SST before v3.3.69); redeploy it first`,
+    );
   }
   const verdict = decideStage({
     facts,
