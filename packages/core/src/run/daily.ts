@@ -3,12 +3,13 @@ import { duePendingRemovals } from "../github/pending.js";
 import { pullRequestStates } from "../github/pulls.js";
 import { audit } from "../ledger/audit.js";
 import type { StageRecord, Trigger } from "../ledger/records.js";
-import { latestRun, readRecords, saveRun } from "../ledger/runs.js";
+import { latestRun, type RunSnapshot, readRecords, saveRun } from "../ledger/runs.js";
 import { decide, type Plan, type PlannedStage, planToJson } from "../plan/index.js";
 import { BLOCKING_SOURCES, countedWarning, describeFailure, type KeepOverride } from "../policy/index.js";
 import { claimAndQueue } from "../removal/claim.js";
 import { passGate } from "../removal/gate.js";
 import { overlayRecords } from "../removal/overlay.js";
+import { publishReport, type ReportDelivery, snapshotOfRun } from "../report/report.js";
 import { type StageKey, stageId } from "../stage/key.js";
 import { survey } from "../survey/index.js";
 import { type Environment, ledgerOf, removalQueueOf } from "./environment.js";
@@ -30,6 +31,8 @@ export interface RunReport {
   /** Dry run: what would have been removed. */
   wouldRemove: PlannedStage[];
   refused: { stage: PlannedStage; reason: string }[];
+  /** The digest and the dashboard, and what failed while reporting (which never fails the run). */
+  reported?: ReportDelivery;
 }
 
 const SCHEDULE: Trigger = { surface: "schedule", by: "daily run" };
@@ -130,19 +133,9 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
     );
   }
 
-  await saveRun(store, {
-    at: now.toISOString(),
-    dryRun: config.dryRun,
-    liveStages,
-    ...(suspended ? { suspended } : {}),
-    plan: planToJson(plan) as unknown as { stages: unknown[] },
-    actions: {
-      warned: report.warned.map(stageId),
-      started: report.started.map((s) => ({ stage: stageId(s.stage), removalId: s.removalId })),
-      wouldRemove: report.wouldRemove.map(stageId),
-      refused: report.refused.map((r) => ({ stage: stageId(r.stage), reason: r.reason })),
-    },
-  });
+  const snapshot = snapshotOfRun(report, liveStages);
+  await saveRun(store, snapshot);
+  report.reported = await publishReport(snapshot, { ...options, store });
   return report;
 }
 
