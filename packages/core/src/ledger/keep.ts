@@ -1,5 +1,5 @@
 import { formatTime } from "../policy/index.js";
-import { type StageKey, stageId } from "../stage/key.js";
+import { keyOf, type StageKey, stageId } from "../stage/key.js";
 import { audit } from "./audit.js";
 import {
   activeKeep,
@@ -124,11 +124,6 @@ export async function unkeepStage(
 /** The stage's active keep, if any (one read). */
 export async function readKeep(store: LedgerStore, key: StageKey, now: Date): Promise<Keep | undefined> {
   return activeKeep((await store.get(recordKey(key), stageRecordSchema))?.value, now);
-}
-
-/** Only the four key fields: callers may pass richer objects, which must not leak into records or the audit. */
-function keyOf(key: StageKey): StageKey {
-  return { account: key.account, region: key.region, app: key.app, stage: key.stage };
 }
 
 function refused(reason: string): KeepResult {

@@ -21,14 +21,7 @@ import {
   type PullRequestState,
 } from "../policy/index.js";
 import type { StageCost, StageFacts } from "../stage/facts.js";
-import {
-  ACCOUNT_ID,
-  isValidAppName,
-  isValidStageName,
-  REGION,
-  type StageKey,
-  stageId,
-} from "../stage/key.js";
+import { isValidStageKey, type StageKey, stageId } from "../stage/key.js";
 
 /** Why a surface asks: each surface has its own bar on top of the common checks. */
 export type Intent =
@@ -75,7 +68,7 @@ export async function passGate(deps: GateDeps, request: GateRequest): Promise<Ga
     action,
     reason,
     trigger: request.trigger,
-    ...(validKey(request.key) ? { stage: request.key } : {}),
+    ...(isValidStageKey(request.key) ? { stage: request.key } : {}),
     ...(result.outcome === "claimed" ? { removalId: result.removalId } : {}),
     ...(request.cost ? { cost: request.cost } : {}),
     now: deps.now,
@@ -86,7 +79,7 @@ export async function passGate(deps: GateDeps, request: GateRequest): Promise<Ga
 async function evaluate(deps: GateDeps, request: GateRequest): Promise<GateResult> {
   const { key, intent } = request;
   const { config, now } = deps;
-  if (!validKey(key))
+  if (!isValidStageKey(key))
     return refuse("invalid", "the account, region, app or stage name is not one SST could have written");
   const id = stageId(key);
   const app = config.apps.find((a) => a.name === key.app);
@@ -202,13 +195,4 @@ type Refusal = Extract<GateResult, { outcome: "refused" }>;
 
 function refuse(decision: Refusal["decision"], reason: string): Refusal {
   return { outcome: "refused", decision, reason };
-}
-
-function validKey(key: StageKey): boolean {
-  return (
-    ACCOUNT_ID.test(key.account) &&
-    REGION.test(key.region) &&
-    isValidAppName(key.app) &&
-    isValidStageName(key.stage)
-  );
 }

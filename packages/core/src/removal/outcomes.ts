@@ -2,7 +2,7 @@ import type { Config } from "../config/index.js";
 import { audit } from "../ledger/audit.js";
 import { recordKey, type StageRecord, stageRecordSchema, type Trigger } from "../ledger/records.js";
 import type { LedgerStore } from "../ledger/store.js";
-import { ACCOUNT_ID, isValidAppName, isValidStageName, REGION, type StageKey } from "../stage/key.js";
+import { isValidStageKey, keyOf, type StageKey } from "../stage/key.js";
 import {
   type OutcomeRecord,
   outcomeKey,
@@ -76,7 +76,7 @@ export async function recordOutcome(
     "stage" in input && typeof input.stage === "object" ? input.stage : keyOf(input as OutcomeRecord);
   const normal = normaliseOutcome(input);
   const base = { removalId: normal.removalId, stage, outcome: normal.outcome };
-  if (!validKey(stage)) {
+  if (!isValidStageKey(stage)) {
     return { ...base, applied: false, current: false, reason: "the outcome names an invalid stage; ignored" };
   }
   let applied: ReturnType<typeof applyOutcome> | undefined;
@@ -248,19 +248,6 @@ export function normaliseOutcome(input: OutcomeInput): NormalisedOutcome {
   };
 }
 
-function keyOf(record: OutcomeRecord): StageKey {
-  return { account: record.account, region: record.region, app: record.app, stage: record.stage };
-}
-
-function validKey(key: StageKey): boolean {
-  return (
-    ACCOUNT_ID.test(key.account) &&
-    REGION.test(key.region) &&
-    isValidAppName(key.app) &&
-    isValidStageName(key.stage)
-  );
-}
-
 /** A "CodeBuild Build State Change" event, reduced to what Stagekeeper needs. */
 export interface BuildEvent {
   /** `<project>:<uuid>`, normalised from the event's ARN. */
@@ -313,7 +300,7 @@ export function parseBuildEvent(event: unknown): BuildEvent | undefined {
     project,
     status,
     ...(removalId && /^[A-Za-z0-9-]{1,64}$/.test(removalId) ? { removalId } : {}),
-    ...(validKey(stage) ? { stage } : {}),
+    ...(isValidStageKey(stage) ? { stage } : {}),
     ...(typeof link === "string" && link ? { logUrl: link } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { currentAttempt, type StageRecord } from "../ledger/records.js";
 import { readRecords } from "../ledger/runs.js";
 import type { LedgerStore } from "../ledger/store.js";
 import type { StageKey } from "../stage/key.js";
+import { keyOf } from "../stage/key.js";
 import { type AppliedOutcome, isFinalBuildStatus, outcomeOfBuild, recordOutcome } from "./outcomes.js";
 import type { RemovalRequest } from "./request.js";
 import { processRemoval, type WorkerDeps, type WorkerResult } from "./worker.js";
@@ -121,8 +122,4 @@ export async function reconcileRemovals(
 /** Every stage record with a removal in flight (for reconcile and `stagekeeper status`). */
 export async function claimedRecords(store: LedgerStore): Promise<StageRecord[]> {
   return [...(await readRecords(store)).values()].flatMap((r) => (r.value.claim ? [r.value] : []));
-}
-
-function keyOf(record: StageRecord): StageKey {
-  return { account: record.account, region: record.region, app: record.app, stage: record.stage };
 }

@@ -3,14 +3,14 @@ import { duePendingRemovals } from "../github/pending.js";
 import { pullRequestStates } from "../github/pulls.js";
 import { audit } from "../ledger/audit.js";
 import type { StageRecord, Trigger } from "../ledger/records.js";
-import { latestRun, type RunSnapshot, readRecords, saveRun } from "../ledger/runs.js";
-import { decide, type Plan, type PlannedStage, planToJson } from "../plan/index.js";
+import { latestRun, readRecords, saveRun } from "../ledger/runs.js";
+import { decide, type Plan, type PlannedStage } from "../plan/index.js";
 import { BLOCKING_SOURCES, countedWarning, describeFailure, type KeepOverride } from "../policy/index.js";
 import { claimAndQueue } from "../removal/claim.js";
 import { passGate } from "../removal/gate.js";
 import { overlayRecords } from "../removal/overlay.js";
 import { publishReport, type ReportDelivery, snapshotOfRun } from "../report/report.js";
-import { type StageKey, stageId } from "../stage/key.js";
+import { keyOf, stageId } from "../stage/key.js";
 import { survey } from "../survey/index.js";
 import { type Environment, ledgerOf, removalQueueOf } from "./environment.js";
 import { dropGuard } from "./guard.js";
@@ -154,8 +154,4 @@ function ledgerInputs(records: ReadonlyMap<string, StageRecord>) {
     if (warning) warned.set(id, new Date(warning.at));
   }
   return { overrides, warned };
-}
-
-function keyOf(stage: StageKey): StageKey {
-  return { account: stage.account, region: stage.region, app: stage.app, stage: stage.stage };
 }

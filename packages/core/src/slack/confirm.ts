@@ -2,12 +2,13 @@ import { audit } from "../ledger/audit.js";
 import { activeKeep, recordKey, stageRecordSchema, type Trigger } from "../ledger/records.js";
 import { formatUsd } from "../money/index.js";
 import { classifyStage, formatTime } from "../policy/index.js";
+import { keyOf } from "../stage/key.js";
 import { SLACK_ACTIONS, stageButtonValue } from "./actions.js";
 import { mayRemove, mention } from "./auth.js";
 import { escapeMrkdwn } from "./command.js";
 import type { SlackDeps } from "./deps.js";
 import { type Block, context, ephemeral, type SlackReply, section, stageLabel } from "./replies.js";
-import { keyOf, monthlyRate, type SnapshotStage } from "./snapshot.js";
+import { monthlyRate, type SnapshotStage } from "./snapshot.js";
 
 /** Decisions of the latest run that no removal can get past: refused before a confirmation is shown. */
 const FINAL = new Set(["protected", "removing"]);

@@ -124,11 +124,6 @@ export function findStage(stages: readonly SnapshotStage[], key: StageKey): Snap
   return stages.find((s) => stageId(s) === id);
 }
 
-/** The four key fields of a stage, for records and audit entries that take exactly a key. */
-export function keyOf(key: StageKey): StageKey {
-  return { account: key.account, region: key.region, app: key.app, stage: key.stage };
-}
-
 /** What the stage costs per month at its 7-day run rate (30 days). */
 export function monthlyRate(cost: NonNullable<SnapshotStage["cost"]>): Money {
   return scaleMoney(cost.last7Days, 30n, 7n);

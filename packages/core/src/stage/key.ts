@@ -27,3 +27,18 @@ export function stageId(key: StageKey): string {
 export function sameStage(a: StageKey, b: StageKey): boolean {
   return a.account === b.account && a.region === b.region && a.app === b.app && a.stage === b.stage;
 }
+
+/** Every part is one SST (and AWS) could have written: the check before a name reaches CodeBuild or Slack. */
+export function isValidStageKey(key: StageKey): boolean {
+  return (
+    ACCOUNT_ID.test(key.account) &&
+    REGION.test(key.region) &&
+    isValidAppName(key.app) &&
+    isValidStageName(key.stage)
+  );
+}
+
+/** Just the four key fields, from anything that carries them (a planned stage, a record, an outcome). */
+export function keyOf(key: StageKey): StageKey {
+  return { account: key.account, region: key.region, app: key.app, stage: key.stage };
+}
