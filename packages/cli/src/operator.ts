@@ -9,7 +9,7 @@ import {
   type RunReport,
   reconcileRemovals,
   removalQueueOf,
-  runDaily,
+  runDailyAndReport,
   type WorkerDeps,
   type WorkerResult,
   workerDepsOf,
@@ -34,7 +34,7 @@ export async function runAsOperator(
   const reconciled = worker
     ? await reconcileRemovals(worker, await claimedRecords(ledgerOf(env)))
     : undefined;
-  const report = await runDaily({ ...env, ...(progress ? { progress } : {}) });
+  const report = await runDailyAndReport({ ...env, ...(progress ? { progress } : {}) });
   const results: WorkerResult[] = [];
   if (worker) {
     const handle = await workerFor(env, worker);

@@ -1,6 +1,6 @@
 // What SST links to a function arrives encrypted in the bundle and is read through `Resource`. Tests and
 // other hosts set plain variables instead, which win when present.
-import { type Config, ConfigError, parseConfig } from "@stagekeeper/core";
+import { type Config, ConfigError, parseConfig } from "@stagekeeper/core/config";
 import { Resource } from "sst/resource";
 
 /** The values infra/ links to the functions. */

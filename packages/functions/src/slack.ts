@@ -1,6 +1,7 @@
 // The Slack function behind a Function URL: `/stages` and button clicks. Thin: the event's raw body and
 // headers go to core, which verifies the signature and answers within Slack's 3 seconds.
-import { describeError, handleSlackRequest, type SlackDeps, slackFunctionDeps } from "@stagekeeper/core";
+import { describeError } from "@stagekeeper/core/aws/clients";
+import { handleSlackRequest, type SlackDeps, slackFunctionDeps } from "@stagekeeper/core/slack";
 import { deployedConfig, homeRegion, secret } from "./linked.js";
 
 /** The fields of a Function URL event (payload format 2.0) that the handler reads. */

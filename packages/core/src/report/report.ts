@@ -38,7 +38,10 @@ export interface ReportDelivery {
 }
 
 /** The snapshot a run saves, built from its report (the same shape `runDaily` writes with saveRun). */
-export function snapshotOfRun(report: RunReport, liveStages = report.plan.stages.length): RunSnapshot {
+export function snapshotOfRun(
+  report: Omit<RunReport, "snapshot" | "reported">,
+  liveStages = report.plan.stages.length,
+): RunSnapshot {
   return {
     at: report.plan.generatedAt.toISOString(),
     dryRun: report.dryRun,

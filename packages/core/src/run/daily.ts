@@ -3,7 +3,7 @@ import { duePendingRemovals } from "../github/pending.js";
 import { pullRequestStates } from "../github/pulls.js";
 import { audit } from "../ledger/audit.js";
 import type { StageRecord, Trigger } from "../ledger/records.js";
-import { latestRun, readRecords, saveRun } from "../ledger/runs.js";
+import { latestRun, type RunSnapshot, readRecords, saveRun } from "../ledger/runs.js";
 import { decide, type Plan, type PlannedStage } from "../plan/index.js";
 import { BLOCKING_SOURCES, countedWarning, describeFailure, type KeepOverride } from "../policy/index.js";
 import { claimAndQueue } from "../removal/claim.js";
@@ -31,8 +31,17 @@ export interface RunReport {
   /** Dry run: what would have been removed. */
   wouldRemove: PlannedStage[];
   refused: { stage: PlannedStage; reason: string }[];
+  /** What the run saved in the ledger (or would have, without one): what the report is made from. */
+  snapshot: RunSnapshot;
   /** The digest and the dashboard, and what failed while reporting (which never fails the run). */
   reported?: ReportDelivery;
+}
+
+/** The daily job and its report: the digest in Slack, the dashboard in the ledger bucket. */
+export async function runDailyAndReport(options: RunOptions): Promise<RunReport> {
+  const report = await runDaily(options);
+  report.reported = await publishReport(report.snapshot, options);
+  return report;
 }
 
 const SCHEDULE: Trigger = { surface: "schedule", by: "daily run" };
@@ -48,15 +57,9 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
   const failures = [...facts.failures, ...pulls.failures];
   if (!config.ledger) {
     const plan = decide({ ...facts, failures, prs: pulls.prs, config, now });
-    return {
-      plan,
-      dryRun: config.dryRun,
-      suspended: "no ledger bucket is configured",
-      warned: [],
-      started: [],
-      wouldRemove: [],
-      refused: [],
-    };
+    const bare = { plan, dryRun: config.dryRun, suspended: "no ledger bucket is configured" };
+    const empty = { warned: [], started: [], wouldRemove: [], refused: [] };
+    return { ...bare, ...empty, snapshot: snapshotOfRun({ ...bare, ...empty }) };
   }
   const store = ledgerOf(options);
   const records = new Map<string, StageRecord>();
@@ -68,7 +71,7 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
   );
   const previous = await latestRun(store);
   const liveStages = facts.facts.filter((f) => f.live).length;
-  const report: RunReport = {
+  const report: Omit<RunReport, "snapshot"> = {
     plan,
     dryRun: config.dryRun,
     warned: [],
@@ -135,8 +138,7 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
 
   const snapshot = snapshotOfRun(report, liveStages);
   await saveRun(store, snapshot);
-  report.reported = await publishReport(snapshot, { ...options, store });
-  return report;
+  return { ...report, snapshot };
 }
 
 /** Keep-until overrides (expired ones too: they void warnings sent before them) and warnings, by stage. */
