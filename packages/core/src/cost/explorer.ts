@@ -18,6 +18,15 @@ export interface CostRow {
   estimated: boolean;
 }
 
+/** One account's grouped daily spend over a period, and which of its days Cost Explorer has made final. */
+export interface DailySeries {
+  rows: CostRow[];
+  /** Every day the answer covered → whether it is still Estimated (a day may have no groups at all). */
+  days: Map<string, boolean>;
+  /** GetCostAndUsage requests made: pages, each billed US$0.01. */
+  pages: number;
+}
+
 /**
  * Daily spend grouped by the `sst:app` and `sst:stage` tags, every page, over [start, end). One series per
  * account: each request costs US$0.01, so never one request per stage.
@@ -26,8 +35,8 @@ export async function dailyCostByStage(
   client: CostExplorerClient,
   start: string,
   end: string,
-): Promise<CostRow[]> {
-  const rows: CostRow[] = [];
+): Promise<DailySeries> {
+  const series: DailySeries = { rows: [], days: new Map(), pages: 0 };
   let token: string | undefined;
   do {
     const page = await client.send(
@@ -42,13 +51,16 @@ export async function dailyCostByStage(
         ...(token ? { NextPageToken: token } : {}),
       }),
     );
+    series.pages++;
     for (const result of page.ResultsByTime ?? []) {
       const date = result.TimePeriod?.Start ?? "";
+      // A day split over two pages comes back on both; it is Estimated if either says so.
+      series.days.set(date, (series.days.get(date) ?? false) || result.Estimated === true);
       for (const group of result.Groups ?? []) {
         const amount = group.Metrics?.UnblendedCost?.Amount;
         if (amount === undefined) continue;
         const [appKey = "", stageKey = ""] = group.Keys ?? [];
-        rows.push({
+        series.rows.push({
           date,
           app: tagValue(appKey, APP_TAG),
           stage: tagValue(stageKey, STAGE_TAG),
@@ -59,7 +71,7 @@ export async function dailyCostByStage(
     }
     token = page.NextPageToken;
   } while (token);
-  return rows;
+  return series;
 }
 
 /** "sst:stage$pr-12" → "pr-12"; "sst:stage$" → "". A value may itself hold "$": split on the first only. */

@@ -3,8 +3,11 @@ import { clients, describeError } from "../aws/clients.js";
 import type { Money } from "../money/index.js";
 import type { SourceFailure, StageCost } from "../stage/facts.js";
 import { day, monthStart, nextMonthStart } from "./days.js";
-import { accountForecast, type CostRow, dailyCostByStage, inactiveCostTags } from "./explorer.js";
+import { accountForecast, type CostRow, inactiveCostTags } from "./explorer.js";
+import { type CostMemory, fetchWindow, usableDays } from "./memory.js";
 import { costWindow, summarise, total } from "./summary.js";
+
+export type { CostMemory } from "./memory.js";
 
 export interface AccountCost {
   account: string;
@@ -17,11 +20,26 @@ export interface AccountCost {
   inactiveTags: string[];
 }
 
+export interface CostStats {
+  /** GetCostAndUsage pages requested, over all accounts (each one billed US$0.01). */
+  pages: number;
+  daysAsked: number;
+  daysRemembered: number;
+}
+
 export interface Costs {
   /** `${account}/${app}/${stage}` → figures. Cost Explorer groups by tags, not by region. */
   byStage: Map<string, StageCost>;
   accounts: AccountCost[];
   failures: SourceFailure[];
+  /** Final days per account, for the next run; absent for an account whose costs could not be read. */
+  memory: Map<string, CostMemory>;
+  stats: CostStats;
+}
+
+export interface CostOptions {
+  /** Final days remembered per account: only the days missing from it are asked of Cost Explorer. */
+  memory?: ReadonlyMap<string, CostMemory>;
 }
 
 export function costKey(account: string, app: string, stage: string): string {
@@ -29,22 +47,41 @@ export function costKey(account: string, app: string, stage: string): string {
 }
 
 /** Reads each account's costs: one grouped daily series, the tag status, and one forecast. */
-export async function readCosts(accounts: AccountTarget[], now: Date): Promise<Costs> {
+export async function readCosts(
+  accounts: AccountTarget[],
+  now: Date,
+  options: CostOptions = {},
+): Promise<Costs> {
   const today = day(now);
   const window = costWindow(today);
-  const costs: Costs = { byStage: new Map(), accounts: [], failures: [] };
+  const costs: Costs = {
+    byStage: new Map(),
+    accounts: [],
+    failures: [],
+    memory: new Map(),
+    stats: { pages: 0, daysAsked: 0, daysRemembered: 0 },
+  };
   await Promise.all(
     accounts.map(async (target) => {
       const client = clients.costExplorer({
         region: "us-east-1",
         ...(target.credentials ? { credentials: target.credentials } : {}),
       });
+      const previous = options.memory?.get(target.account);
       try {
-        const [rows, inactiveTags] = await Promise.all([
-          dailyCostByStage(client, window.start, window.end),
-          inactiveCostTags(client),
+        const forecast = accountForecast(client, today, nextMonthStart(today)).catch(() => undefined);
+        const tags = inactiveCostTags(client);
+        // Memory is only good under the same tag status, so with memory the status is asked first.
+        const remembered = previous ? usableDays(previous, await tags) : undefined;
+        const [inactiveTags, { rows, finalDays, ...stats }] = await Promise.all([
+          tags,
+          fetchWindow(client, window, remembered),
         ]);
-        const forecast = await accountForecast(client, today, nextMonthStart(today)).catch(() => undefined);
+        const memory: CostMemory = { inactiveTags, days: finalDays };
+        costs.memory.set(target.account, memory);
+        costs.stats.pages += stats.pages;
+        costs.stats.daysAsked += stats.daysAsked;
+        costs.stats.daysRemembered += stats.daysRemembered;
         const groups = new Map<string, CostRow[]>();
         for (const row of rows) {
           const key = row.app && row.stage ? costKey(target.account, row.app, row.stage) : "";
@@ -54,10 +91,11 @@ export async function readCosts(accounts: AccountTarget[], now: Date): Promise<C
         }
         for (const [key, group] of groups) if (key) costs.byStage.set(key, summarise(group, today));
         const monthToDate = total(rows, monthStart(today), today);
+        const rest = await forecast;
         costs.accounts.push({
           account: target.account,
           monthToDate,
-          ...(forecast !== undefined ? { forecast: monthToDate + forecast } : {}),
+          ...(rest !== undefined ? { forecast: monthToDate + rest } : {}),
           untagged: summarise(groups.get("") ?? [], today),
           inactiveTags,
         });

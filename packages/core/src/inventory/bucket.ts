@@ -59,8 +59,14 @@ export async function firstKey(s3: S3Client, bucket: string, prefix: string): Pr
   };
 }
 
-export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+/** An object's bytes as stored, and the ETag of exactly those bytes. */
+export async function getObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ bytes: Uint8Array; etag?: string }> {
+  const { Body, ETag } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
-  return Body.transformToByteArray();
+  const bytes = await Body.transformToByteArray();
+  return ETag ? { bytes, etag: ETag } : { bytes };
 }

@@ -2,27 +2,33 @@ import { gunzipSync } from "node:zlib";
 import { z } from "zod";
 import type { Protection } from "../stage/facts.js";
 
+/** A file that is not what SST writes (not JSON, not gzip, not the shape): malformed, never acted on. */
+export class NotStateError extends Error {}
+
 /** SST 4.13+ may gzip any state object; such a body starts with the gzip magic bytes. */
 export function decodeStateBody(body: Uint8Array): unknown {
-  const bytes = Buffer.from(body);
-  const text =
-    bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
-  return JSON.parse(text);
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  try {
+    const text =
+      bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
+    return JSON.parse(text);
+  } catch (error) {
+    throw new NotStateError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 const time = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not a date");
 
-const resource = z.looseObject({
-  type: z.string(),
-  created: time.optional(),
-  outputs: z.record(z.string(), z.unknown()).optional(),
-});
+// Only the members we read are kept (z.object strips the rest): a checkpoint's bulk is every resource's
+// inputs and outputs, and copying them for 100,000 resources costs time and memory for nothing.
+const resource = z.object({ type: z.string(), created: time.optional(), outputs: z.unknown().optional() });
+const stackOutputs = z.object({ _protect: z.unknown() }).partial().catch({});
 
-const checkpointDocument = z.looseObject({
-  checkpoint: z.looseObject({
+const checkpointDocument = z.object({
+  checkpoint: z.object({
     latest: z
-      .looseObject({
-        manifest: z.looseObject({ time: time.optional() }).optional(),
+      .object({
+        manifest: z.object({ time: time.optional() }).optional(),
         resources: z.array(resource).nullish(),
       })
       .nullish(),
@@ -42,7 +48,7 @@ export interface CheckpointFacts {
 export function readCheckpoint(json: unknown): CheckpointFacts {
   const parsed = checkpointDocument.safeParse(json);
   if (!parsed.success)
-    throw new Error(`not a Pulumi checkpoint: ${parsed.error.issues[0]?.message ?? "bad shape"}`);
+    throw new NotStateError(`not a Pulumi checkpoint: ${parsed.error.issues[0]?.message ?? "bad shape"}`);
   const latest = parsed.data.checkpoint.latest;
   const resources = latest?.resources ?? [];
   const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
@@ -55,7 +61,7 @@ export function readCheckpoint(json: unknown): CheckpointFacts {
       .map((r) => r.created)
       .filter((c) => c !== undefined)
       .sort()[0];
-  const protect = stack?.outputs?._protect;
+  const protect = stack ? stackOutputs.parse(stack.outputs ?? {})._protect : undefined;
   const resourceTypes: Record<string, number> = {};
   for (const r of owned) resourceTypes[r.type] = (resourceTypes[r.type] ?? 0) + 1;
   return {
@@ -77,9 +83,15 @@ const updateDocument = z.looseObject({
   timeCompleted: time.optional(),
 });
 
-export function readUpdate(json: unknown): { command: string; at: Date; runId?: string } {
+export interface UpdateFacts {
+  command: string;
+  at: Date;
+  runId?: string;
+}
+
+export function readUpdate(json: unknown): UpdateFacts {
   const parsed = updateDocument.safeParse(json);
-  if (!parsed.success) throw new Error("not an SST update record");
+  if (!parsed.success) throw new NotStateError("not an SST update record");
   const { command, timeStarted, timeCompleted, runID } = parsed.data;
   return { command, at: new Date(timeCompleted ?? timeStarted), ...(runID ? { runId: runID } : {}) };
 }
@@ -98,7 +110,7 @@ export function readLock(json: unknown): {
   runId?: string;
 } {
   const parsed = lockDocument.safeParse(json);
-  if (!parsed.success) throw new Error("not an SST lock");
+  if (!parsed.success) throw new NotStateError("not an SST lock");
   const { created, updateID, runID, command } = parsed.data;
   return {
     createdAt: new Date(created),

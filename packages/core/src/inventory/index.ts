@@ -2,10 +2,13 @@ import type { AccountTarget } from "../aws/accounts.js";
 import { clients, describeError } from "../aws/clients.js";
 import type { Malformed, SourceFailure, StageFacts } from "../stage/facts.js";
 import type { StageKey } from "../stage/key.js";
-import { gate, RateLimiter } from "../util/concurrency.js";
 import { pairKey } from "./keys.js";
+import { addStats, emptyStats, type RegionMemory, type ScanStats } from "./memory.js";
+import { QuotaPacer, responsiveGate } from "./pace.js";
 import { type RegionScan, scanRegion } from "./region.js";
 import { countTagged, type TagCounts } from "./tagging.js";
+
+export type { RegionMemory, ScanStats } from "./memory.js";
 
 export interface Orphan extends StageKey {
   taggedResources: number;
@@ -17,6 +20,9 @@ export interface Inventory {
   orphans: Orphan[];
   failures: SourceFailure[];
   malformed: Malformed[];
+  /** What each completely read region's state files said, by `memoryKey(account, region)`. */
+  memory: Map<string, RegionMemory>;
+  stats: ScanStats;
 }
 
 export interface InventoryOptions {
@@ -25,6 +31,12 @@ export interface InventoryOptions {
   /** The Tagging API's GetResources quota per account and region. */
   taggingPerSecond?: number;
   progress?: (message: string) => void;
+  /** What an earlier scan learned about a region, by `memoryKey(account, region)`: unchanged files are not read. */
+  memory?: ReadonlyMap<string, RegionMemory>;
+}
+
+export function memoryKey(account: string, region: string): string {
+  return `${account}/${region}`;
 }
 
 /** Global resources (CloudFront, ...) are only returned by us-east-1's Tagging endpoint. */
@@ -35,19 +47,30 @@ export async function takeInventory(
   accounts: AccountTarget[],
   options: InventoryOptions,
 ): Promise<Inventory> {
-  const run = gate(options.concurrency);
-  const inventory: Inventory = { stages: [], orphans: [], failures: [], malformed: [] };
+  const run = responsiveGate(options.concurrency);
+  const inventory: Inventory = {
+    stages: [],
+    orphans: [],
+    failures: [],
+    malformed: [],
+    memory: new Map(),
+    stats: emptyStats(),
+  };
   await Promise.all(
     accounts.map(async (target) => {
       const tagRegions = [...new Set([...target.regions, GLOBAL_REGION])];
       const [scans, tags] = await Promise.all([
-        Promise.all(target.regions.map((region) => scanOne(target, region, run))),
+        Promise.all(
+          target.regions.map((region) =>
+            scanOne(target, region, run, options.memory?.get(memoryKey(target.account, region))),
+          ),
+        ),
         Promise.all(tagRegions.map((region) => tagOne(target, region, options.taggingPerSecond ?? 15))),
       ]);
       options.progress?.(
         `account ${target.account}: ${scans.reduce((n, s) => n + s.stages.length, 0)} stages`,
       );
-      merge(inventory, target.account, scans, tagRegions, tags);
+      merge(inventory, target.account, target.regions, scans, tagRegions, tags);
     }),
   );
   return inventory;
@@ -56,16 +79,18 @@ export async function takeInventory(
 async function scanOne(
   target: AccountTarget,
   region: string,
-  run: ReturnType<typeof gate>,
+  run: ReturnType<typeof responsiveGate>,
+  previous: RegionMemory | undefined,
 ): Promise<RegionScan> {
   const at = { region, ...(target.credentials ? { credentials: target.credentials } : {}) };
-  return scanRegion({ account: target.account, region, s3: clients.s3(at), ssm: clients.ssm(at) }, run);
+  const clientsAt = { account: target.account, region, s3: clients.s3(at), ssm: clients.ssm(at) };
+  return scanRegion(clientsAt, run, previous);
 }
 
 async function tagOne(target: AccountTarget, region: string, perSecond: number): Promise<TagCounts | Error> {
   const at = { region, ...(target.credentials ? { credentials: target.credentials } : {}) };
   try {
-    return await countTagged(clients.tagging(at), new RateLimiter(perSecond));
+    return await countTagged(clients.tagging(at), new QuotaPacer(perSecond));
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
@@ -74,16 +99,20 @@ async function tagOne(target: AccountTarget, region: string, perSecond: number):
 function merge(
   inventory: Inventory,
   account: string,
+  regions: string[],
   scans: RegionScan[],
   tagRegions: string[],
   tags: (TagCounts | Error)[],
 ): void {
   const known = new Set<string>();
-  for (const scan of scans) {
+  scans.forEach((scan, i) => {
+    const region = regions[i];
+    if (scan.memory && region) inventory.memory.set(memoryKey(account, region), scan.memory);
+    addStats(inventory.stats, scan.stats);
     inventory.failures.push(...scan.failures);
     inventory.malformed.push(...scan.malformed);
     for (const pair of scan.known) known.add(pair);
-  }
+  });
   const byRegion = new Map<string, TagCounts>();
   const global = new Map<string, number>();
   tags.forEach((result, i) => {

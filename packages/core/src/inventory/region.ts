@@ -1,10 +1,11 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import { describeError } from "../aws/clients.js";
-import type { Malformed, SourceFailure, StageFacts, StageLock } from "../stage/facts.js";
-import { findStateBucket, getBytes, type Listed, listAll } from "./bucket.js";
-import { decodeStateBody, readCheckpoint, readLock, readUpdate } from "./documents.js";
+import type { Malformed, SourceFailure, StageFacts } from "../stage/facts.js";
+import { findStateBucket, type Listed, listAll } from "./bucket.js";
 import { pairKey, parseStateKey } from "./keys.js";
+import { emptyStats, type RegionMemory, type ScanStats } from "./memory.js";
+import { MalformedFile, readStage, stateReader } from "./read.js";
 
 export interface RegionScan {
   stages: StageFacts[];
@@ -12,19 +13,24 @@ export interface RegionScan {
   known: Set<string>;
   malformed: Malformed[];
   failures: SourceFailure[];
+  /** What the scan learned, for the next one; absent when some read failed (keep the older memory then). */
+  memory?: RegionMemory;
+  stats: ScanStats;
 }
 
 type Run = <T>(work: () => Promise<T>) => Promise<T>;
 
 /**
  * Reads one region's SST state: bootstrap parameter → state bucket → one paginated listing each of `app/`,
- * `update/` and `lock/` → each stage's checkpoint and newest update record, and each lock.
+ * `update/` and `lock/` → each stage's checkpoint and newest update record, and each lock. A file listed with
+ * the ETag `previous` remembers is not downloaded again.
  */
 export async function scanRegion(
   at: { account: string; region: string; s3: S3Client; ssm: SSMClient },
   run: Run,
+  previous?: RegionMemory,
 ): Promise<RegionScan> {
-  const scan: RegionScan = { stages: [], known: new Set(), malformed: [], failures: [] };
+  const scan: RegionScan = { stages: [], known: new Set(), malformed: [], failures: [], stats: emptyStats() };
   const fail = (source: SourceFailure["source"], error: unknown) =>
     scan.failures.push({ source, account: at.account, region: at.region, message: describeError(error) });
   const malformed = (location: string, problem: string) =>
@@ -51,7 +57,7 @@ export async function scanRegion(
   if (updates.status === "rejected") fail("state", updates.reason);
   if (locks.status === "rejected") fail("lock", locks.reason);
 
-  const newest = newestUpdates(updates.status === "fulfilled" ? updates.value : [], malformed);
+  const newest = newestUpdates(updates.status === "fulfilled" ? updates.value : [], state, malformed);
   const lockKeys = new Map<string, string>();
   for (const listed of locks.status === "fulfilled" ? locks.value : []) {
     const parsed = parseStateKey("lock", listed.key);
@@ -59,6 +65,7 @@ export async function scanRegion(
     else lockKeys.set(pairKey(parsed.app, parsed.stage), listed.key);
   }
 
+  const reader = stateReader({ ...at, bucket: state, run }, previous);
   await Promise.all(
     apps.value.map(async (listed) => {
       const location = `s3://${state}/${listed.key}`;
@@ -67,10 +74,9 @@ export async function scanRegion(
       const pair = pairKey(parsed.app, parsed.stage);
       scan.known.add(pair);
       try {
-        const facts = await readStage(at, state, listed, parsed, newest.get(pair), lockKeys.get(pair), run);
-        scan.stages.push(facts);
+        scan.stages.push(await readStage(reader, parsed, listed, newest.get(pair), lockKeys.get(pair)));
       } catch (error) {
-        if (error instanceof SyntaxError || (error instanceof Error && error.message.startsWith("not an"))) {
+        if (error instanceof MalformedFile) {
           malformed(location, error.message);
         } else {
           fail("state", new Error(`${location}: ${describeError(error)}`));
@@ -78,60 +84,26 @@ export async function scanRegion(
       }
     }),
   );
+  scan.stats = reader.stats;
+  if (scan.failures.length === 0) scan.memory = reader.learned;
   return scan;
-}
-
-export async function readStage(
-  at: { account: string; region: string; s3: S3Client },
-  bucket: string,
-  listed: Listed,
-  key: { app: string; stage: string },
-  updateKey: string | undefined,
-  lockKey: string | undefined,
-  run: Run,
-): Promise<StageFacts> {
-  const [checkpoint, update, lock] = await Promise.all([
-    run(() => getBytes(at.s3, bucket, listed.key)).then((body) => readCheckpoint(decodeStateBody(body))),
-    updateKey
-      ? run(() => getBytes(at.s3, bucket, updateKey)).then((b) => readUpdate(decodeStateBody(b)))
-      : undefined,
-    lockKey
-      ? run(() => getBytes(at.s3, bucket, lockKey)).then((b) => readLock(decodeStateBody(b)))
-      : undefined,
-  ]);
-  const deployedAt = update?.at ?? checkpoint.deployedAt ?? listed.lastModified;
-  return {
-    account: at.account,
-    region: at.region,
-    app: key.app,
-    stage: key.stage,
-    live: checkpoint.live,
-    ...(checkpoint.createdAt ? { createdAt: checkpoint.createdAt } : {}),
-    ...(deployedAt ? { lastDeployedAt: deployedAt } : {}),
-    ...(update ? { lastCommand: update.command } : {}),
-    protect: checkpoint.protect,
-    ...(lock ? { lock: lock satisfies StageLock } : {}),
-    resourceCount: checkpoint.resourceCount,
-    resourceTypes: checkpoint.resourceTypes,
-    taggedResources: 0,
-    ...(listed.etag ? { stateEtag: listed.etag } : {}),
-  };
 }
 
 /** Update ids sort newest first, so the first key listed per stage is its latest update. */
 function newestUpdates(
   listed: Listed[],
+  bucket: string,
   malformed: (location: string, problem: string) => void,
-): Map<string, string> {
-  const newest = new Map<string, string>();
-  for (const { key } of listed) {
-    const parsed = parseStateKey("update", key);
+): Map<string, Listed> {
+  const newest = new Map<string, Listed>();
+  for (const entry of listed) {
+    const parsed = parseStateKey("update", entry.key);
     if ("malformed" in parsed) {
-      malformed(key, parsed.malformed);
+      malformed(`s3://${bucket}/${entry.key}`, parsed.malformed);
       continue;
     }
     const pair = pairKey(parsed.app, parsed.stage);
-    if (!newest.has(pair)) newest.set(pair, key);
+    if (!newest.has(pair)) newest.set(pair, entry);
   }
   return newest;
 }

@@ -3,7 +3,7 @@ import { clients } from "../aws/clients.js";
 import type { StageFacts } from "../stage/facts.js";
 import type { StageKey } from "../stage/key.js";
 import { findStateBucket, firstKey } from "./bucket.js";
-import { readStage } from "./region.js";
+import { readStage, stateReader } from "./read.js";
 
 /**
  * Reads one stage's facts afresh, straight from its state bucket: what the safety gate looks at right before
@@ -22,15 +22,14 @@ export async function readStageNow(target: AccountTarget, key: StageKey): Promis
     firstKey(s3, bucket, `lock/${base}.json`),
   ]);
   if (state?.key !== `app/${base}.json`) return undefined;
-  const run = <T>(work: () => Promise<T>) => work();
   const exactLock = lock?.key === `lock/${base}.json` ? lock.key : undefined;
-  return readStage(
-    { account: key.account, region: key.region, s3 },
+  // No memory: the gate must see the files as they are now.
+  const reader = stateReader({
+    account: key.account,
+    region: key.region,
+    s3,
     bucket,
-    state,
-    key,
-    update?.key,
-    exactLock,
-    run,
-  );
+    run: (work) => work(),
+  });
+  return readStage(reader, key, state, update, exactLock);
 }

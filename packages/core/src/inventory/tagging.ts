@@ -3,7 +3,7 @@ import {
   type ResourceGroupsTaggingAPIClient,
 } from "@aws-sdk/client-resource-groups-tagging-api";
 import { isValidAppName, isValidStageName } from "../stage/key.js";
-import type { RateLimiter } from "../util/concurrency.js";
+import type { QuotaPacer } from "./pace.js";
 
 /** Services whose resources only the us-east-1 endpoint returns, whatever region the stage lives in. */
 const GLOBAL_SERVICES = new Set(["cloudfront", "route53", "globalaccelerator"]);
@@ -22,7 +22,7 @@ export interface TagCounts {
  */
 export async function countTagged(
   client: ResourceGroupsTaggingAPIClient,
-  limiter: RateLimiter,
+  pacer: QuotaPacer,
 ): Promise<TagCounts> {
   const result: TagCounts = { counts: new Map(), global: new Map(), malformed: 0 };
   const pages = paginateGetResources(
@@ -31,13 +31,15 @@ export async function countTagged(
   );
   const iterator = pages[Symbol.asyncIterator]();
   for (;;) {
-    await limiter.take();
-    const { value: page, done } = await iterator.next();
+    const { value: page, done } = await pacer.run(() => iterator.next());
     if (done) break;
     for (const mapping of page.ResourceTagMappingList ?? []) {
-      const tags = new Map((mapping.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]));
-      const app = tags.get("sst:app") ?? "";
-      const stage = tags.get("sst:stage") ?? "";
+      let app = "";
+      let stage = "";
+      for (const tag of mapping.Tags ?? []) {
+        if (tag.Key === "sst:app") app = tag.Value ?? "";
+        else if (tag.Key === "sst:stage") stage = tag.Value ?? "";
+      }
       if (!isValidAppName(app) || !isValidStageName(stage)) {
         result.malformed++;
         continue;

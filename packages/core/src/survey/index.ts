@@ -1,19 +1,31 @@
 import { type AccountTarget, resolveAccounts } from "../aws/accounts.js";
 import type { Config } from "../config/index.js";
-import { costKey, readCosts } from "../cost/index.js";
+import { type CostStats, costKey, readCosts } from "../cost/index.js";
 import { takeInventory } from "../inventory/index.js";
+import type { ScanStats } from "../inventory/memory.js";
+import { loadSurveyCache, saveSurveyCache } from "../ledger/cache.js";
+import type { LedgerStore } from "../ledger/store.js";
 import type { CostTagWarning, DecideInput, UntaggedCost } from "../plan/index.js";
 import type { SourceFailure, StageCost } from "../stage/facts.js";
 import { stageId } from "../stage/key.js";
 
 /** The facts a plan is made of, everything but the config and the clock. */
-export type Survey = Omit<DecideInput, "config" | "now"> & { targets: AccountTarget[] };
+export type Survey = Omit<DecideInput, "config" | "now"> & {
+  targets: AccountTarget[];
+  /** How the facts were obtained: files read or remembered, Cost Explorer pages and days. */
+  stats: { state: ScanStats; cost: CostStats };
+};
 
 export interface SurveyOptions {
   now: Date;
   /** Where STS is asked and where a config without accounts looks. */
   homeRegion: string;
   progress?: (message: string) => void;
+  /**
+   * Stagekeeper's ledger, to remember what unchanged state files and final cost days said, so that the next
+   * run reads only what changed. Without it every file and day is read.
+   */
+  cache?: LedgerStore;
 }
 
 /** Reads every configured account: SST state, tags and costs, in parallel. */
@@ -30,13 +42,23 @@ export async function survey(config: Config, options: SurveyOptions): Promise<Su
         message: `cannot act in the account: ${r.message}`,
       });
   }
+  const cache = options.cache ? await loadSurveyCache(options.cache, targets) : undefined;
   const [inventory, costs] = await Promise.all([
     takeInventory(targets, {
       concurrency: config.concurrency,
       ...(options.progress ? { progress: options.progress } : {}),
+      ...(cache ? { memory: cache.state } : {}),
     }),
-    readCosts(targets, options.now),
+    readCosts(targets, options.now, cache ? { memory: cache.costs } : {}),
   ]);
+  if (options.cache && cache) {
+    const problems = [
+      ...cache.problems,
+      ...(await saveSurveyCache(options.cache, cache, { state: inventory.memory, costs: costs.memory })),
+    ];
+    // The cache only spares reads: a problem with it costs requests, never facts.
+    for (const problem of problems) options.progress?.(`cache: ${problem}`);
+  }
   // Cost Explorer groups by tags, not regions: a name in two regions of one account is priced once.
   const byId = new Map<string, StageCost>();
   const priced = new Set<string>();
@@ -74,5 +96,6 @@ export async function survey(config: Config, options: SurveyOptions): Promise<Su
     malformed: inventory.malformed,
     untagged,
     costTags,
+    stats: { state: inventory.stats, cost: costs.stats },
   };
 }

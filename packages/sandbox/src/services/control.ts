@@ -9,7 +9,7 @@ type Route = (req: SandboxRequest) => Promise<SandboxResponse> | SandboxResponse
  * inspection routes. Tests and the demo drive the sandbox through it over HTTP.
  */
 export function controlRoutes(
-  ctx: SandboxContext & { requests: Map<string, number>; services: Service[] },
+  ctx: SandboxContext & { requests: Map<string, number>; bytes?: Map<string, number>; services: Service[] },
 ): Record<string, Route> {
   const { clock } = ctx.estate;
   const routes: Record<string, Route> = {
@@ -26,11 +26,13 @@ export function controlRoutes(
     "GET /_sandbox/requests": () => {
       const counts = Object.fromEntries([...ctx.requests.entries()].sort(([a], [b]) => a.localeCompare(b)));
       const total = [...ctx.requests.values()].reduce((sum, n) => sum + n, 0);
-      return json(200, { total, counts });
+      const bytes = Object.fromEntries([...(ctx.bytes ?? [])].sort(([a], [b]) => a.localeCompare(b)));
+      return json(200, { total, counts, bytes });
     },
     "DELETE /_sandbox/requests": () => {
       ctx.requests.clear();
-      return json(200, { total: 0, counts: {} });
+      ctx.bytes?.clear();
+      return json(200, { total: 0, counts: {}, bytes: {} });
     },
     "GET /_sandbox/faults": () => json(200, ctx.faults.list()),
     "POST /_sandbox/faults": (req) => guard(() => ({ id: ctx.faults.add(parse(req) as FaultRule) })),

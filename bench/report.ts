@@ -1,0 +1,199 @@
+// Figures → Markdown, and BENCHMARKS.md's sections replaced in place (the others are left as they are).
+import { readFile, writeFile } from "node:fs/promises";
+import { cpus, loadavg, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { Minimum } from "./minimum.js";
+import type { PlanRun } from "./run.js";
+
+export interface Scenario {
+  stages: number;
+  minimum: Minimum;
+  cold: PlanRun;
+  /** The cold plan again, with `--max-old-space-size=heapCapMb`. */
+  capped: PlanRun;
+  heapCapMb: number;
+  first?: PlanRun;
+  steady?: PlanRun;
+  latencyMs: number;
+  perSecond: number;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  node: string;
+  load: string;
+}
+
+export function machine(): Machine {
+  return {
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    load: loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" "),
+  };
+}
+
+const FILE = fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
+const SECTIONS = [
+  "Plan",
+  "Steady state",
+  "Slack acknowledgement",
+  "GitHub webhook → StartBuild",
+  "Bundle sizes",
+];
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+
+/** max(pages ÷ rate limit, longest chain of sequential requests × latency), per the issue. */
+export function bound(scenario: Scenario): { ms: number; rateMs: number; chain: number } {
+  const pages = Math.max(...Object.values(scenario.minimum.taggingPages));
+  const { longestListing, longestCost } = scenario.minimum;
+  // STS (AssumeRole, then GetCallerIdentity) before any read; then the longest of: the Tagging walk, SSM →
+  // the longest listing → a GET, and the Cost Explorer walk.
+  const chain = 2 + Math.max(pages, 1 + longestListing + 1, longestCost);
+  const rateMs = (pages / scenario.perSecond) * 1000;
+  return { ms: Math.max(rateMs, chain * scenario.latencyMs), rateMs, chain };
+}
+
+export function planSection(
+  scenarios: Scenario[],
+  meta?: { before: Machine; after: Machine; command: string },
+) {
+  const lines: string[] = [];
+  if (meta) {
+    const m = meta.before;
+    lines.push(
+      `Command: \`${meta.command}\` (bench/index.ts). Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node};`,
+      `load average ${m.load} before and ${meta.after.load} after (other work shares the machine: wall times vary with it).`,
+      "Sandbox in its own process (`stagekeeper sandbox --json --generate N --seed-number 7 --resources 100000",
+      "--days 90 --latency 50`), Tagging GetResources limited to 15 requests/s per account and region. The plan runs",
+      "in its own process (bench/plan.ts: load config, survey, decide, print the JSON, as `stagekeeper plan --json`).",
+      "",
+    );
+  }
+  const head = ["", ...scenarios.map((x) => `${x.stages.toLocaleString("en")} stages`)];
+  const row = (name: string, cell: (x: Scenario) => string) =>
+    `| ${name} | ${scenarios.map(cell).join(" | ")} |`;
+  lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
+  lines.push(
+    row("Wall time of the plan (in process)", (x) => `**${s(x.cold.planMs)}**`),
+    row("Bound: max(pages ÷ 15/s, chain × 50 ms)", (x) => {
+      const b = bound(x);
+      return `${s(b.ms)} (${s(b.rateMs)}; ${b.chain} × 50 ms)`;
+    }),
+    row("Wall time ÷ bound (target ≤ 1.15)", (x) => `**${(x.cold.planMs / bound(x).ms).toFixed(2)}**`),
+    row("Process wall time, Node start-up included", (x) => s(x.cold.processMs)),
+    row("Peak RSS of the Stagekeeper process, V8 defaults", (x) => `${x.cold.maxRssMb} MB`),
+    row(
+      "Peak RSS with `--max-old-space-size=128` (target ≤ 256 MB)",
+      (x) => `**${x.capped.maxRssMb} MB** (plan ${s(x.capped.planMs)})`,
+    ),
+    row("CPU time of the process", (x) => s(x.cold.cpuMs)),
+    row("Stages planned", (x) => String(x.cold.stages)),
+    row("State files read (bytes)", (x) => mb(x.cold.stats.state.bytesRead)),
+  );
+  const ops = [
+    ...new Set(scenarios.flatMap((x) => [...Object.keys(x.minimum.calls), ...Object.keys(x.cold.calls)])),
+  ];
+  lines.push("", "Calls per operation, made / the minimum the APIs allow:", "");
+  lines.push(
+    `| Operation | ${head.slice(1).join(" | ")} |`,
+    `|---|${head
+      .slice(1)
+      .map(() => "---")
+      .join("|")}|`,
+  );
+  for (const op of ops.sort()) {
+    lines.push(
+      row(`\`${op}\``, (x) => {
+        const made = x.cold.calls[op] ?? 0;
+        const min = x.minimum.calls[op] ?? 0;
+        return made === min ? `${made} / ${min}` : `**${made} / ${min}**`;
+      }),
+    );
+  }
+  lines.push(
+    "",
+    "Minimums, from the sandbox's model of the same seed (bench/minimum.ts): ⌈resources ÷ 100⌉ Tagging pages per",
+    "account and region (at least one), ⌈keys ÷ 1,000⌉ list pages per prefix (`app/`, `update/`, `lock/`), one GET per",
+    "checkpoint, per stage's newest update record and per lock, ⌈groups ÷ 500⌉ GetCostAndUsage pages per account",
+    "(the sandbox's page size) over the month so far and the last 7 days, one ListCostAllocationTags and one",
+    "GetCostForecast per account, one GetParameter per account and region, GetCallerIdentity per account and",
+    "AssumeRole per role.",
+  );
+  return lines.join("\n");
+}
+
+export function steadySection(scenarios: Scenario[]): string {
+  const x = scenarios.find((c) => c.first && c.steady);
+  if (!x?.first || !x.steady) return "_Not measured in this run (needs the 2,000-stage estate)._";
+  const runs = [x.cold, x.steady];
+  const ce = (r: PlanRun) =>
+    Object.entries(r.calls)
+      .filter(([op]) => op.startsWith("cost-explorer."))
+      .reduce((n, [, c]) => n + c, 0);
+  const listing = (r: PlanRun) => r.bytes["s3.ListObjectsV2"] ?? 0;
+  const files = (r: PlanRun) => r.stats.state.bytesRead;
+  const ledger = (r: PlanRun) => (r.bytes["s3.GetObject"] ?? 0) - r.stats.state.bytesRead;
+  const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(2)} %`;
+  const row = (name: string, cell: (r: PlanRun) => string) => `| ${name} | ${runs.map(cell).join(" | ")} |`;
+  return [
+    `${x.stages.toLocaleString("en")} stages, the same sandbox and settings as above. The first run is the cold plan;`,
+    "a run then fills the cache in the ledger (`survey(config, {cache: ledger})`); the clock moves one day and",
+    "the next run meets the same estate. Cost Explorer data: a day is Estimated until it is 3 days old.",
+    "",
+    "| | First run (no cache) | Next day, unchanged (cache) |",
+    "|---|---|---|",
+    row("Cost Explorer requests (all operations)", (r) => `**${ce(r)}**`),
+    row("GetCostAndUsage pages", (r) => String(r.calls["cost-explorer.GetCostAndUsage"] ?? 0)),
+    row(
+      "Days asked / taken from the cache (all accounts)",
+      (r) => `${r.stats.cost.daysAsked} / ${r.stats.cost.daysRemembered}`,
+    ),
+    row(
+      "Checkpoints downloaded / unchanged (same ETag)",
+      (r) => `${r.stats.state.checkpointsRead} / ${r.stats.state.checkpointsRemembered}`,
+    ),
+    row("State files downloaded (bytes)", (r) => mb(files(r))),
+    row("State-bucket listings (bytes)", (r) => mb(listing(r))),
+    row("State bytes read in all (files + listings)", (r) => `**${mb(files(r) + listing(r))}**`),
+    row(
+      "… as a share of the first run's",
+      (r) => `**${pct(files(r) + listing(r), files(x.cold) + listing(x.cold))}**`,
+    ),
+    row("Cache objects read from the ledger (bytes)", (r) => mb(ledger(r))),
+    row("Wall time of the plan", (r) => s(r.planMs)),
+    row("Peak RSS", (r) => `${r.maxRssMb} MB`),
+    "",
+    `Filling the cache (the run after the first): ${s(x.first.planMs)}, ${x.first.maxRssMb} MB peak RSS,`,
+    `${ce(x.first)} Cost Explorer requests. Target: state bytes on an unchanged day under 2 % of the first run's.`,
+  ].join("\n");
+}
+
+const SKELETON = `# Benchmarks
+
+Figures measured on this repository's machines; each section says how to reproduce it.
+${SECTIONS.map((name) => `\n## ${name}\n\n_Not measured yet._\n`).join("")}`;
+
+/** Replaces the body of each named "## " section, keeping every other section as it is. */
+export async function updateBenchmarks(sections: Record<string, string>): Promise<void> {
+  let text = await readFile(FILE, "utf8").catch(() => SKELETON);
+  for (const [name, body] of Object.entries(sections)) {
+    const heading = `## ${name}\n`;
+    const start = text.indexOf(heading);
+    if (start < 0) {
+      text = `${text.trimEnd()}\n\n${heading}\n${body}\n`;
+      continue;
+    }
+    const from = start + heading.length;
+    const next = text.indexOf("\n## ", from);
+    const end = next < 0 ? text.length : next + 1;
+    text = `${text.slice(0, from)}\n${body}\n${next < 0 ? "" : "\n"}${text.slice(end)}`;
+  }
+  await writeFile(FILE, text);
+}

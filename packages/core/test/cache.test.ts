@@ -1,0 +1,169 @@
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { demoSeed, type Sandbox } from "@stagekeeper/sandbox";
+import { describe, expect, it } from "vitest";
+import { clients } from "../src/aws/clients.js";
+import { addDays, day } from "../src/cost/days.js";
+import { readCosts } from "../src/cost/index.js";
+import { costCacheKey, stateCacheKey } from "../src/ledger/cache.js";
+import {
+  DEMO_DEV,
+  DEMO_LEDGER,
+  demoConfig,
+  demoLedger,
+  sandboxControl,
+  surveyAt,
+  withEstate,
+} from "./survey-fixtures.js";
+
+const config = demoConfig();
+
+/** Where the sandbox keeps a stage's state, and its stored objects. */
+function stateOf(sandbox: Sandbox, app: string, stage: string) {
+  const where = [...sandbox.estate.stages.values()].find((s) => s.app === app && s.stage === stage);
+  if (!where) throw new Error(`no stage ${app}/${stage}`);
+  return { ...where, objects: sandbox.estate.bucket(where.bucket)?.objects ?? new Map() };
+}
+
+/** A redeploy as SST writes it: a new update record (its id sorts first) and the rewritten checkpoint. */
+async function redeploy(sandbox: Sandbox, app: string, stage: string, at: Date): Promise<void> {
+  const { bucket, region } = stateOf(sandbox, app, stage);
+  const s3 = clients.s3({ region });
+  const key = `app/${app}/${stage}.json`;
+  const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const checkpoint = JSON.parse((await current.Body?.transformToString()) ?? "{}");
+  checkpoint.checkpoint.latest.manifest.time = at.toISOString();
+  checkpoint.checkpoint.latest.resources.push({
+    urn: `urn:pulumi:${stage}::${app}::aws:sqs/queue:Queue::Added`,
+    type: "aws:sqs/queue:Queue",
+    custom: true,
+    id: "added",
+    created: at.toISOString(),
+  });
+  const update = { id: "0000000000redeploy", version: "3.19.3", command: "deploy", errors: [] };
+  const times = { timeStarted: at.toISOString(), timeCompleted: at.toISOString() };
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: `update/${app}/${stage}/0000000000redeploy.json`,
+      Body: JSON.stringify({ ...update, ...times }),
+    }),
+  );
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(checkpoint) }));
+}
+
+describe("the survey's cache in the ledger", () => {
+  it("on an unchanged estate the next day, downloads no state file and asks Cost Explorer for the non-final days only", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const ledger = demoLedger();
+      const first = await surveyAt(config, sandbox, ledger);
+      expect(first.failures).toEqual([]);
+      // Every checkpoint read once (the malformed pr-77 too), and every final day of the window asked.
+      const stages = demoSeed().stages.length;
+      expect(first.stats.state).toMatchObject({
+        checkpointsRead: stages + 1,
+        checkpointsRemembered: 0,
+        updatesRead: stages,
+      });
+      const today = day(sandbox.clock.now());
+      expect(first.stats.cost).toMatchObject({ daysAsked: 2 * 26, daysRemembered: 0 });
+
+      const ledgerObjects = sandbox.estate.bucket(DEMO_LEDGER)?.objects;
+      const cacheBytes = [...(ledgerObjects?.values() ?? [])]
+        .filter((o) => o.key.startsWith("cache/"))
+        .reduce((n, o) => n + o.body.length, 0);
+      await sandboxControl.advance(sandbox, "P1D");
+      await sandboxControl.resetRequests(sandbox);
+      const second = await surveyAt(config, sandbox, ledger);
+      expect(second.failures).toEqual([]);
+      expect(second.stats.state).toMatchObject({
+        checkpointsRead: 0,
+        checkpointsRemembered: stages + 1,
+        updatesRead: 0,
+        updatesRemembered: stages,
+        locksRead: 2,
+      });
+      // Final when last asked: the days before today - 2. Asked again: the two Estimated ones and the new day.
+      expect(second.stats.cost).toMatchObject({ daysAsked: 2 * 3, daysRemembered: 2 * 24, pages: 2 });
+      const { counts, bytes } = await sandboxControl.requests(sandbox);
+      expect(counts["cost-explorer.GetCostAndUsage"]).toBe(2);
+      // The only S3 reads: the two locks, and the cache objects (two cost, three state).
+      expect(counts["s3.GetObject"]).toBe(2 + 5);
+      expect(second.stats.state.bytesRead).toBeLessThan(1000);
+      expect(bytes["s3.GetObject"]).toBe(second.stats.state.bytesRead + cacheBytes);
+
+      // The same facts and the same exact costs as a survey without any cache.
+      const fresh = await surveyAt(config, sandbox);
+      const sorted = (s: typeof fresh) =>
+        [...s.facts].sort((a, b) =>
+          `${a.account}${a.region}${a.app}${a.stage}`.localeCompare(
+            `${b.account}${b.region}${b.app}${b.stage}`,
+          ),
+        );
+      expect(sorted(second)).toEqual(sorted(fresh));
+      expect(second.costs).toEqual(fresh.costs);
+      expect(second.untagged).toEqual(fresh.untagged);
+      expect(second.malformed).toEqual(fresh.malformed);
+      expect(addDays(today, 1)).toBe(day(sandbox.clock.now()));
+    });
+  });
+
+  it("reads a redeployed stage again, and only that one", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const ledger = demoLedger();
+      await surveyAt(config, sandbox, ledger);
+      const before = await surveyAt(config, sandbox, ledger);
+      const old = before.facts.find((f) => f.app === "shop" && f.stage === "pr-53");
+      const at = new Date(sandbox.clock.now().getTime() - 60_000);
+      await redeploy(sandbox, "shop", "pr-53", at);
+
+      const after = await surveyAt(config, sandbox, ledger);
+      expect([after.failures, after.malformed.filter((m) => m.location.includes("pr-53"))]).toEqual([[], []]);
+      expect(after.stats.state).toMatchObject({
+        checkpointsRead: 1,
+        updatesRead: 1,
+        checkpointsRemembered: 39,
+      });
+      const pr53 = after.facts.find((f) => f.app === "shop" && f.stage === "pr-53");
+      expect(pr53).toMatchObject({ lastDeployedAt: at, lastCommand: "deploy" });
+      expect(pr53?.resourceCount).toBe((old?.resourceCount ?? 0) + 1);
+      expect(pr53?.stateEtag).not.toBe(old?.stateEtag);
+
+      // And the next run remembers the new version.
+      const again = await surveyAt(config, sandbox, ledger);
+      expect(again.stats.state).toMatchObject({ checkpointsRead: 0, updatesRead: 0 });
+      expect(again.facts.find((f) => f.app === "shop" && f.stage === "pr-53")).toEqual(pr53);
+    });
+  });
+
+  it("asks for the whole window again when a cost allocation tag changed status", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const targets = [{ account: DEMO_DEV, regions: ["us-east-1"] }];
+      const first = await readCosts(targets, sandbox.clock.now());
+      const remembered = first.memory.get(DEMO_DEV);
+      expect(remembered?.days.size).toBe(24);
+      const again = await readCosts(targets, sandbox.clock.now(), { memory: first.memory });
+      expect(again.stats).toMatchObject({ daysAsked: 2, daysRemembered: 24 });
+      // Memory taken while sst:stage was inactive groups the spend differently: it is not used.
+      const stale = new Map([
+        [DEMO_DEV, { inactiveTags: ["sst:stage"], days: remembered?.days ?? new Map() }],
+      ]);
+      const regrouped = await readCosts(targets, sandbox.clock.now(), { memory: stale });
+      expect(regrouped.stats).toMatchObject({ daysAsked: 26, daysRemembered: 0 });
+      expect(regrouped.byStage).toEqual(first.byStage);
+    });
+  });
+
+  it("replaces a cache object it cannot use, and the survey goes on", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const ledger = demoLedger();
+      await ledger.put(costCacheKey(DEMO_DEV), { version: 99 }, undefined);
+      await ledger.put(stateCacheKey(DEMO_DEV, "us-east-1"), "not a cache", undefined);
+      const survey = await surveyAt(config, sandbox, ledger);
+      expect(survey.failures).toEqual([]);
+      expect(survey.stats.cost.daysRemembered).toBe(0);
+      const next = await surveyAt(config, sandbox, ledger);
+      expect(next.stats.state.checkpointsRead).toBe(0);
+      expect(next.stats.cost.daysRemembered).toBe(2 * 24);
+    });
+  });
+});
