@@ -31,7 +31,7 @@ describe("defaults", () => {
       apps: [],
       owners: {},
       schedule: "cron(0 8 * * ? *)",
-      concurrency: 8,
+      concurrency: 32,
     });
     expect(config.kinds.every((k) => k.warnHours === 24)).toBe(true);
     expect(config.kinds.find((k) => k.name === "permanent")?.removable).toBe(false);

@@ -26,6 +26,9 @@ function common(target: Target) {
     ...(target.credentials ? { credentials: target.credentials } : {}),
     // Reads fan out widely; the SDK's default of 50 sockets would queue them.
     requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets: SOCKETS, keepAlive: true } }),
+    // No command adds middleware of its own: resolve each command's middleware stack once, not per request
+    // (a tenth of the CPU of a state read).
+    cacheMiddleware: true,
   };
 }
 
