@@ -16,7 +16,7 @@ import {
   startSandboxProcess,
   useSandbox,
 } from "../packages/cli/src/sandbox-process.js";
-import { clients } from "../packages/core/src/aws/clients.js";
+import { codebuildClient, s3Client } from "../packages/core/src/aws/clients.js";
 import { parseConfig } from "../packages/core/src/config/index.js";
 import { cachedAccountResolver, githubDeps } from "../packages/core/src/github/deps.js";
 import { handleGitHubWebhook } from "../packages/core/src/github/webhook.js";
@@ -92,9 +92,9 @@ for (const latency of latencies) {
   );
   let offset = (await sandboxNow(sandbox.url)).getTime() - Date.now();
   const now = () => new Date(Date.now() + offset);
-  const store = new LedgerStore(clients.s3({ region: "us-east-1" }), "stagekeeper-ledger-demo");
+  const store = new LedgerStore(s3Client({ region: "us-east-1" }), "stagekeeper-ledger-demo");
   const targets = cachedAccountResolver(config, "us-east-1");
-  const codebuild = clients.codebuild({ region: "us-east-1" });
+  const codebuild = codebuildClient({ region: "us-east-1" });
 
   const received = new Map<string, number>();
   const started = new Map<string, number>();

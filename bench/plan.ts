@@ -3,7 +3,7 @@
 // stdout gets the plan; stderr's last line is `BENCH {json}` with the timings, the survey's read statistics
 // and the peak RSS of this process (process.resourceUsage().maxRSS, read at the very end).
 import { parseArgs } from "node:util";
-import { clients } from "../packages/core/src/aws/clients.js";
+import { s3Client } from "../packages/core/src/aws/clients.js";
 import { loadConfig } from "../packages/core/src/config/index.js";
 import { LedgerStore } from "../packages/core/src/ledger/store.js";
 import { decide, planToJson } from "../packages/core/src/plan/index.js";
@@ -22,11 +22,21 @@ const config = await loadConfig(values.config);
 const homeRegion = process.env.AWS_REGION ?? "us-east-1";
 const cache =
   values.cache && config.ledger
-    ? new LedgerStore(clients.s3({ region: homeRegion }), config.ledger.bucket)
+    ? new LedgerStore(s3Client({ region: homeRegion }), config.ledger.bucket)
     : undefined;
 
 const planStart = performance.now();
-const facts = await survey(config, { now, homeRegion, ...(cache ? { cache } : {}) });
+// BENCH_TRACE=1: the survey's progress messages on stderr, with the time since the plan started.
+const progress = process.env.BENCH_TRACE
+  ? (message: string) =>
+      process.stderr.write(`${((performance.now() - planStart) / 1000).toFixed(1)} s  ${message}\n`)
+  : undefined;
+const facts = await survey(config, {
+  now,
+  homeRegion,
+  ...(cache ? { cache } : {}),
+  ...(progress ? { progress } : {}),
+});
 const surveyed = performance.now();
 const plan = decide({ ...facts, config, now });
 const json = JSON.stringify(planToJson(plan), null, 2);

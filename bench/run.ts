@@ -68,6 +68,7 @@ export async function runPlan(
   const processMs = Math.round(performance.now() - started);
   const line = stderr.split("\n").find((l) => l.startsWith("BENCH "));
   if (code !== 0 || !line) throw new Error(`the plan exited with ${code}:\n${stderr}`);
+  if (process.env.BENCH_TRACE) process.stderr.write(stderr);
   const report = JSON.parse(line.slice("BENCH ".length)) as Omit<
     PlanRun,
     "processMs" | "planBytes" | "calls" | "bytes"

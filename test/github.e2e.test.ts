@@ -1,6 +1,6 @@
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
-import { clients } from "../packages/core/src/aws/clients.js";
+import { sqsClient } from "../packages/core/src/aws/clients.js";
 import { readStageNow } from "../packages/core/src/inventory/stage.js";
 import { drainQueue } from "../packages/core/src/removal/queue.js";
 import { queueUrl } from "../packages/core/src/removal/request.js";
@@ -28,7 +28,7 @@ async function builds(world: GitHubWorld): Promise<Build[]> {
 }
 
 async function drain(world: GitHubWorld) {
-  const sqs = clients.sqs({ region: "us-east-1" });
+  const sqs = sqsClient({ region: "us-east-1" });
   return drainQueue(sqs, await queueUrl(sqs, QUEUE), await workerDispatch(world), { waitSeconds: 0 });
 }
 

@@ -1,5 +1,5 @@
 export * from "./aws/accounts.js";
-export { clients, describeError, type Target } from "./aws/clients.js";
+export * from "./aws/clients.js";
 export * from "./config/index.js";
 export * from "./cost/index.js";
 export * from "./github/index.js";

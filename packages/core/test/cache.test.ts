@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { demoSeed, type Sandbox } from "@stagekeeper/sandbox";
 import { describe, expect, it } from "vitest";
-import { clients } from "../src/aws/clients.js";
+import { s3Client } from "../src/aws/clients.js";
 import { addDays, day } from "../src/cost/days.js";
 import { readCosts } from "../src/cost/index.js";
 import { costCacheKey, stateCacheKey } from "../src/ledger/cache.js";
@@ -27,7 +27,7 @@ function stateOf(sandbox: Sandbox, app: string, stage: string) {
 /** A redeploy as SST writes it: a new update record (its id sorts first) and the rewritten checkpoint. */
 async function redeploy(sandbox: Sandbox, app: string, stage: string, at: Date): Promise<void> {
   const { bucket, region } = stateOf(sandbox, app, stage);
-  const s3 = clients.s3({ region });
+  const s3 = s3Client({ region });
   const key = `app/${app}/${stage}.json`;
   const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const checkpoint = JSON.parse((await current.Body?.transformToString()) ?? "{}");

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Sandbox, type SeedInput, startSandbox } from "@stagekeeper/sandbox";
 import { DEV, PROD, testSeed } from "../../sandbox/test/fixtures.js";
-import { clients } from "../src/aws/clients.js";
+import { codebuildClient, s3Client } from "../src/aws/clients.js";
 import { type Config, parseConfig } from "../src/config/index.js";
 import { cachedAccountResolver, type GitHubDeps, githubDeps } from "../src/github/deps.js";
 import { handleGitHubWebhook, type WebhookReply, type WebhookRequest } from "../src/github/webhook.js";
@@ -129,7 +129,7 @@ export async function withGitHub<T>(
   process.env.GITHUB_API_URL = sandbox.env.GITHUB_API_URL;
   delete process.env.GITHUB_TOKEN;
   const config = options.config ?? githubConfig();
-  const store = new LedgerStore(clients.s3({ region: "us-east-1" }), "stagekeeper-ledger");
+  const store = new LedgerStore(s3Client({ region: "us-east-1" }), "stagekeeper-ledger");
   const targets = cachedAccountResolver(config, "us-east-1");
   const deps = (now = sandbox.clock.now()) => ({
     ...githubDeps({ config, now, homeRegion: "us-east-1", store, slackToken: "xoxb-sandbox", targets }),
@@ -204,7 +204,7 @@ export async function withGitHub<T>(
 /** The removal worker's queue handler, as the worker Lambda builds it: one dispatcher for every message kind. */
 export async function workerDispatch(world: GitHubWorld): Promise<(body: string) => Promise<unknown>> {
   const buildspec = await loadBuildspec();
-  const codebuild = clients.codebuild({ region: "us-east-1" });
+  const codebuild = codebuildClient({ region: "us-east-1" });
   return (body) => {
     const now = world.sandbox.clock.now();
     const worker = { store: world.store, config: world.config, now, codebuild, buildspec };

@@ -1,6 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import { clients } from "../src/aws/clients.js";
+import { sqsClient } from "../src/aws/clients.js";
 import {
   duePendingRemovals,
   handlePendingRemoval,
@@ -27,7 +27,7 @@ const pending = async (world: GitHubWorld) =>
 
 /** The worker's side: the messages visible on the removal queue now, taken off it. */
 async function receive(): Promise<unknown[]> {
-  const sqs = clients.sqs({ region: "us-east-1" });
+  const sqs = sqsClient({ region: "us-east-1" });
   const url = await queueUrl(sqs, QUEUE);
   const { Messages = [] } = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }),

@@ -1,7 +1,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { demoSeed, type Sandbox, type Seed } from "@stagekeeper/sandbox";
 import { describe, expect, it } from "vitest";
-import { clients } from "../src/aws/clients.js";
+import { s3Client } from "../src/aws/clients.js";
 import { decide } from "../src/plan/index.js";
 import type { StageFacts } from "../src/stage/facts.js";
 import { stageId } from "../src/stage/key.js";
@@ -204,7 +204,7 @@ describe("malformed state files", () => {
       const home = [...sandbox.estate.stages.values()].find(
         (s) => s.account === DEMO_DEV && s.region === "us-east-1",
       );
-      const s3 = clients.s3({ region: "us-east-1" });
+      const s3 = s3Client({ region: "us-east-1" });
       const put = (Key: string, Body: string | Uint8Array) =>
         s3.send(new PutObjectCommand({ Bucket: home?.bucket, Key, Body }));
       await put("app/shop/not-state.json", JSON.stringify({ hello: "world" }));

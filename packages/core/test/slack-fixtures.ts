@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseSeed, type Sandbox } from "../../sandbox/src/index.js";
 import { DEV, PROD, testSeed } from "../../sandbox/test/fixtures.js";
-import { clients } from "../src/aws/clients.js";
+import { s3Client } from "../src/aws/clients.js";
 import { type Config, parseConfig } from "../src/config/index.js";
 import { readAudit } from "../src/ledger/audit.js";
 import { LedgerStore } from "../src/ledger/store.js";
@@ -98,7 +98,7 @@ export function useSandboxEnv(sandbox: Sandbox): () => void {
 }
 
 export function ledger(config: Config): LedgerStore {
-  return new LedgerStore(clients.s3({ region: "us-east-1" }), config.ledger?.bucket ?? "");
+  return new LedgerStore(s3Client({ region: "us-east-1" }), config.ledger?.bucket ?? "");
 }
 
 /** The daily run writes the snapshot that /stages answers from. */

@@ -3,7 +3,7 @@ import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { expect } from "vitest";
 import type { Sandbox } from "../../sandbox/src/index.js";
 import { withSandbox } from "../../sandbox/test/fixtures.js";
-import { clients } from "../src/aws/clients.js";
+import { sqsClient } from "../src/aws/clients.js";
 import type { Config } from "../src/config/index.js";
 import { enqueueRemoval, queueUrl } from "../src/removal/request.js";
 import { SLACK_ACTIONS, stageButtonValue } from "../src/slack/actions.js";
@@ -66,7 +66,7 @@ export async function withSlack(run: (world: World) => Promise<void>): Promise<v
   await withSandbox(slackSeed(), async (sandbox) => {
     const restore = useSandboxEnv(sandbox);
     const config = slackConfig();
-    const sqs = clients.sqs({ region: "us-east-1" });
+    const sqs = sqsClient({ region: "us-east-1" });
     const url = await queueUrl(sqs, "stagekeeper-removals");
     const { deps } = slackDeps(sandbox, config, { enqueue: queueSender(sqs, "stagekeeper-removals") });
     const server = await serveSlack(deps);

@@ -6,7 +6,7 @@ import {
   type Seed,
   startSandbox,
 } from "@stagekeeper/sandbox";
-import { clients } from "../src/aws/clients.js";
+import { s3Client } from "../src/aws/clients.js";
 import { type Config, parseConfig } from "../src/config/index.js";
 import { LedgerStore } from "../src/ledger/store.js";
 import { type Survey, survey } from "../src/survey/index.js";
@@ -51,7 +51,7 @@ export function surveyAt(config: Config, sandbox: Sandbox, cache?: LedgerStore):
 }
 
 export function demoLedger(): LedgerStore {
-  return new LedgerStore(clients.s3({ region: "us-east-1" }), DEMO_LEDGER);
+  return new LedgerStore(s3Client({ region: "us-east-1" }), DEMO_LEDGER);
 }
 
 async function control(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<unknown> {

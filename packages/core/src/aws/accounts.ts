@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
-import { clients, describeError } from "./clients.js";
+import { describeError, stsClient } from "./clients.js";
 
 export interface AccountSpec {
   id: string;
@@ -32,7 +32,7 @@ export async function resolveAccounts(
   specs: AccountSpec[],
   homeRegion: string,
 ): Promise<AccountResolution[]> {
-  const sts = clients.sts({ region: homeRegion });
+  const sts = stsClient({ region: homeRegion });
   if (specs.length === 0) {
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     return [{ ok: true, target: { account: identity.Account ?? "", regions: [homeRegion] } }];
@@ -41,9 +41,10 @@ export async function resolveAccounts(
     specs.map(async (spec): Promise<AccountResolution> => {
       try {
         const credentials = spec.roleArn ? assumedRole(spec.roleArn, homeRegion) : undefined;
-        const identity = await clients
-          .sts({ region: homeRegion, ...(credentials ? { credentials } : {}) })
-          .send(new GetCallerIdentityCommand({}));
+        const identity = await stsClient({
+          region: homeRegion,
+          ...(credentials ? { credentials } : {}),
+        }).send(new GetCallerIdentityCommand({}));
         if (identity.Account !== spec.id) {
           return {
             ok: false,
@@ -67,7 +68,7 @@ export async function resolveAccounts(
  * our own clock from when we asked, so a skewed server clock cannot make us renew on every call.
  */
 export function assumedRole(roleArn: string, region: string): AwsCredentialIdentityProvider {
-  const sts = clients.sts({ region });
+  const sts = stsClient({ region });
   let current: AwsCredentialIdentity | undefined;
   return async () => {
     if (current?.expiration && current.expiration.getTime() - Date.now() > REFRESH_MS) return current;

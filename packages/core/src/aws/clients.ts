@@ -32,16 +32,15 @@ function common(target: Target) {
   };
 }
 
-export const clients = {
-  s3: (t: Target) => new S3Client({ ...common(t), followRegionRedirects: true }),
-  ssm: (t: Target) => new SSMClient(common(t)),
-  sts: (t: Target) => new STSClient(common(t)),
-  tagging: (t: Target) => new ResourceGroupsTaggingAPIClient(common(t)),
-  // Cost Explorer is global: every region's endpoint is us-east-1's.
-  costExplorer: (t: Target) => new CostExplorerClient({ ...common(t), region: "us-east-1" }),
-  codebuild: (t: Target) => new CodeBuildClient(common(t)),
-  sqs: (t: Target) => new SQSClient(common(t)),
-};
+export const s3Client = (t: Target) => new S3Client({ ...common(t), followRegionRedirects: true });
+export const ssmClient = (t: Target) => new SSMClient(common(t));
+export const stsClient = (t: Target) => new STSClient(common(t));
+export const taggingClient = (t: Target) => new ResourceGroupsTaggingAPIClient(common(t));
+// Cost Explorer is global: every region's endpoint is us-east-1's.
+export const costExplorerClient = (t: Target) =>
+  new CostExplorerClient({ ...common(t), region: "us-east-1" });
+export const codebuildClient = (t: Target) => new CodeBuildClient(common(t));
+export const sqsClient = (t: Target) => new SQSClient(common(t));
 
 /** The message of an SDK or network error, for reports ("AccessDenied: ..."). */
 export function describeError(error: unknown): string {

@@ -1,5 +1,5 @@
 import type { AccountTarget } from "../aws/accounts.js";
-import { clients, describeError } from "../aws/clients.js";
+import { costExplorerClient, describeError } from "../aws/clients.js";
 import type { Money } from "../money/index.js";
 import type { SourceFailure, StageCost } from "../stage/facts.js";
 import { day, monthStart, nextMonthStart } from "./days.js";
@@ -39,7 +39,7 @@ export interface Costs {
 
 export interface CostOptions {
   /** Final days remembered per account: only the days missing from it are asked of Cost Explorer. */
-  memory?: ReadonlyMap<string, CostMemory>;
+  memory?: ReadonlyMap<string, CostMemory> | PromiseLike<ReadonlyMap<string, CostMemory>>;
 }
 
 export function costKey(account: string, app: string, stage: string): string {
@@ -63,14 +63,16 @@ export async function readCosts(
   };
   await Promise.all(
     accounts.map(async (target) => {
-      const client = clients.costExplorer({
+      const client = costExplorerClient({
         region: "us-east-1",
         ...(target.credentials ? { credentials: target.credentials } : {}),
       });
-      const previous = options.memory?.get(target.account);
       try {
         const forecast = accountForecast(client, today, nextMonthStart(today)).catch(() => undefined);
         const tags = inactiveCostTags(client);
+        // Its failure is handled below, when it is awaited; until then it must not count as unhandled.
+        tags.catch(() => undefined);
+        const previous = (await options.memory)?.get(target.account);
         // Memory is only good under the same tag status, so with memory the status is asked first.
         const remembered = previous ? usableDays(previous, await tags) : undefined;
         const [inactiveTags, { rows, finalDays, ...stats }] = await Promise.all([

@@ -2,7 +2,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Octokit } from "@octokit/rest";
 import type { WebClient } from "@slack/web-api";
 import { type AccountSpec, type AccountTarget, resolveAccounts } from "../aws/accounts.js";
-import { clients, describeError } from "../aws/clients.js";
+import { describeError, s3Client, sqsClient } from "../aws/clients.js";
 import type { Config } from "../config/index.js";
 import { LedgerStore } from "../ledger/store.js";
 import type { GateDeps } from "../removal/gate.js";
@@ -49,13 +49,13 @@ export function githubDeps(options: GitHubDepsOptions): GitHubDeps {
   const homeRegion = options.homeRegion ?? process.env.AWS_REGION ?? "us-east-1";
   if (!options.store && !config.ledger) throw new Error("ledger.bucket is not configured");
   const store =
-    options.store ?? new LedgerStore(clients.s3({ region: homeRegion }), config.ledger?.bucket as string);
+    options.store ?? new LedgerStore(s3Client({ region: homeRegion }), config.ledger?.bucket as string);
   const slack = options.slackToken && config.slack ? slackClient(options.slackToken) : undefined;
   return {
     config,
     store,
     now: options.now,
-    sqs: clients.sqs({ region: homeRegion }),
+    sqs: sqsClient({ region: homeRegion }),
     targets: options.targets ?? cachedAccountResolver(config, homeRegion),
     ...(slack ? { slack } : {}),
     github: githubApi(options.githubToken),

@@ -1,5 +1,5 @@
 import type { AccountTarget } from "../aws/accounts.js";
-import { clients, describeError } from "../aws/clients.js";
+import { describeError, s3Client, ssmClient, taggingClient } from "../aws/clients.js";
 import type { Malformed, SourceFailure, StageFacts } from "../stage/facts.js";
 import type { StageKey } from "../stage/key.js";
 import { pairKey } from "./keys.js";
@@ -31,8 +31,10 @@ export interface InventoryOptions {
   /** The Tagging API's GetResources quota per account and region. */
   taggingPerSecond?: number;
   progress?: (message: string) => void;
-  /** What an earlier scan learned about a region, by `memoryKey(account, region)`: unchanged files are not read. */
-  memory?: ReadonlyMap<string, RegionMemory>;
+  /** What earlier scans learned, by `memoryKey(account, region)`: unchanged files are not read again. */
+  memory?: PromiseLike<ReadonlyMap<string, RegionMemory>>;
+  /** Told what a region's state said as soon as the region is read completely (the Tagging walk goes on). */
+  learned?: (where: { account: string; region: string }, memory: RegionMemory) => void;
 }
 
 export function memoryKey(account: string, region: string): string {
@@ -61,11 +63,24 @@ export async function takeInventory(
       const tagRegions = [...new Set([...target.regions, GLOBAL_REGION])];
       const [scans, tags] = await Promise.all([
         Promise.all(
-          target.regions.map((region) =>
-            scanOne(target, region, run, options.memory?.get(memoryKey(target.account, region))),
-          ),
+          target.regions.map(async (region) => {
+            const previous = (await options.memory)?.get(memoryKey(target.account, region));
+            const scan = await scanOne(target, region, run, previous);
+            if (scan.memory) options.learned?.({ account: target.account, region }, scan.memory);
+            const { checkpointsRead: read, checkpointsRemembered: same } = scan.stats;
+            options.progress?.(`state of ${target.account}/${region}: ${read} read, ${same} unchanged`);
+            return scan;
+          }),
         ),
-        Promise.all(tagRegions.map((region) => tagOne(target, region, options.taggingPerSecond ?? 15))),
+        Promise.all(
+          tagRegions.map(async (region) => {
+            const tags = await tagOne(target, region, options.taggingPerSecond ?? 15);
+            options.progress?.(
+              `tags of ${target.account}/${region}${tags instanceof Error ? ": failed" : ""}`,
+            );
+            return tags;
+          }),
+        ),
       ]);
       options.progress?.(
         `account ${target.account}: ${scans.reduce((n, s) => n + s.stages.length, 0)} stages`,
@@ -83,14 +98,14 @@ async function scanOne(
   previous: RegionMemory | undefined,
 ): Promise<RegionScan> {
   const at = { region, ...(target.credentials ? { credentials: target.credentials } : {}) };
-  const clientsAt = { account: target.account, region, s3: clients.s3(at), ssm: clients.ssm(at) };
+  const clientsAt = { account: target.account, region, s3: s3Client(at), ssm: ssmClient(at) };
   return scanRegion(clientsAt, run, previous);
 }
 
 async function tagOne(target: AccountTarget, region: string, perSecond: number): Promise<TagCounts | Error> {
   const at = { region, ...(target.credentials ? { credentials: target.credentials } : {}) };
   try {
-    return await countTagged(clients.tagging(at), new QuotaPacer(perSecond));
+    return await countTagged(taggingClient(at), new QuotaPacer(perSecond));
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }

@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
+import { getObject, type Listed } from "../aws/objects.js";
 import type { StageFacts } from "../stage/facts.js";
-import { getObject, type Listed } from "./bucket.js";
 import {
   type CheckpointFacts,
   decodeStateBody,

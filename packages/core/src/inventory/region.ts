@@ -1,8 +1,9 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import { describeError } from "../aws/clients.js";
+import { type Listed, listAll } from "../aws/objects.js";
 import type { Malformed, SourceFailure, StageFacts } from "../stage/facts.js";
-import { findStateBucket, type Listed, listAll } from "./bucket.js";
+import { findStateBucket } from "./bucket.js";
 import { pairKey, parseStateKey } from "./keys.js";
 import { emptyStats, type RegionMemory, type ScanStats } from "./memory.js";
 import { MalformedFile, readStage, stateReader } from "./read.js";

@@ -1,8 +1,9 @@
 import type { AccountTarget } from "../aws/accounts.js";
-import { clients } from "../aws/clients.js";
+import { s3Client, ssmClient } from "../aws/clients.js";
+import { firstKey } from "../aws/objects.js";
 import type { StageFacts } from "../stage/facts.js";
 import type { StageKey } from "../stage/key.js";
-import { findStateBucket, firstKey } from "./bucket.js";
+import { findStateBucket } from "./bucket.js";
 import { readStage, stateReader } from "./read.js";
 
 /**
@@ -12,8 +13,8 @@ import { readStage, stateReader } from "./read.js";
  */
 export async function readStageNow(target: AccountTarget, key: StageKey): Promise<StageFacts | undefined> {
   const at = { region: key.region, ...(target.credentials ? { credentials: target.credentials } : {}) };
-  const s3 = clients.s3(at);
-  const bucket = await findStateBucket(clients.ssm(at));
+  const s3 = s3Client(at);
+  const bucket = await findStateBucket(ssmClient(at));
   if (!bucket) return undefined;
   const base = `${key.app}/${key.stage}`;
   const [state, update, lock] = await Promise.all([

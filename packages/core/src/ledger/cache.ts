@@ -95,38 +95,47 @@ export async function loadSurveyCache(store: LedgerStore, targets: AccountTarget
 }
 
 /**
- * Writes what this run learned, conditionally on the version it read: a lost race re-reads and writes again
- * (cost days are merged; a region's state memory is replaced, as every entry in either is valid). Objects
- * whose content did not change are not written. Returns the problems met; none of them fails the run.
+ * Writes what this run learned about one region's state files, conditionally on the version it read; a lost
+ * race re-reads and writes ours (every entry of either is valid). Unchanged content is not written. Returns
+ * the problem met, if any: none fails the run.
  */
-export async function saveSurveyCache(
+export function saveRegionMemory(
   store: LedgerStore,
   loaded: SurveyCache,
-  learned: { state: ReadonlyMap<string, RegionMemory>; costs: ReadonlyMap<string, CostMemory> },
-): Promise<string[]> {
-  const problems: string[] = [];
-  const save = async (key: string, value: unknown, merge: (current: unknown) => unknown) => {
-    const before = loaded.read.get(key);
-    if (before?.text === JSON.stringify(value)) return;
-    try {
-      if ((await store.put(key, value, before?.etag)) !== false) return;
-      await store.update(key, z.unknown(), merge);
-    } catch (error) {
-      problems.push(`${key}: ${describeError(error)}`);
-    }
-  };
-  await Promise.all([
-    ...[...learned.state].map(([where, memory]) => {
-      const [account = "", region = ""] = where.split("/");
-      const value = stateToJson(memory);
-      return save(stateCacheKey(account, region), value, () => value);
-    }),
-    ...[...learned.costs].map(([account, memory]) => {
-      const value = costToJson(memory);
-      return save(costCacheKey(account), value, (current) => mergeCosts(current, value));
-    }),
-  ]);
-  return problems;
+  where: { account: string; region: string },
+  memory: RegionMemory,
+): Promise<string | undefined> {
+  const value = stateToJson(memory);
+  return save(store, loaded, stateCacheKey(where.account, where.region), value, () => value);
+}
+
+/** Writes one account's final cost days, likewise; a lost race merges the days of both writers. */
+export function saveCostMemory(
+  store: LedgerStore,
+  loaded: SurveyCache,
+  account: string,
+  memory: CostMemory,
+): Promise<string | undefined> {
+  const value = costToJson(memory);
+  return save(store, loaded, costCacheKey(account), value, (current) => mergeCosts(current, value));
+}
+
+async function save(
+  store: LedgerStore,
+  loaded: SurveyCache,
+  key: string,
+  value: unknown,
+  merge: (current: unknown) => unknown,
+): Promise<string | undefined> {
+  const before = loaded.read.get(key);
+  if (before?.text === JSON.stringify(value)) return undefined;
+  try {
+    if ((await store.put(key, value, before?.etag)) !== false) return undefined;
+    await store.update(key, z.unknown(), merge);
+    return undefined;
+  } catch (error) {
+    return `${key}: ${describeError(error)}`;
+  }
 }
 
 /** Both sides hold only final days, so either's figures for a day are right; ours win on a tag change. */

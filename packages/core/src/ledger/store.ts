@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import type { z } from "zod";
-import { type Listed, listAll } from "../inventory/bucket.js";
+import { type Listed, listAll } from "../aws/objects.js";
 
 export interface Versioned<T> {
   value: T;

@@ -1,5 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { clients, describeError } from "../aws/clients.js";
+import { describeError, s3Client } from "../aws/clients.js";
 import type { Config } from "../config/index.js";
 import { latestRun, type RunSnapshot } from "../ledger/runs.js";
 import { LedgerStore } from "../ledger/store.js";
@@ -63,7 +63,7 @@ function storeOf(
   if (options.store) return options.store;
   if (!options.config.ledger) return undefined;
   return new LedgerStore(
-    options.s3 ?? clients.s3({ region: options.homeRegion }),
+    options.s3 ?? s3Client({ region: options.homeRegion }),
     options.config.ledger.bucket,
   );
 }
@@ -122,7 +122,7 @@ export async function publishReport(snapshot: RunSnapshot, options: ReportOption
     const configured = options.config.slack?.dashboardUrl;
     if (options.config.ledger) {
       try {
-        const s3 = options.s3 ?? clients.s3({ region: options.homeRegion });
+        const s3 = options.s3 ?? s3Client({ region: options.homeRegion });
         const url = await publishDashboard(
           s3,
           options.config.ledger.bucket,

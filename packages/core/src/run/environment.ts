@@ -1,5 +1,5 @@
 import { type AccountTarget, resolveAccounts } from "../aws/accounts.js";
-import { clients } from "../aws/clients.js";
+import { codebuildClient, s3Client, sqsClient } from "../aws/clients.js";
 import type { Config } from "../config/index.js";
 import { LedgerStore } from "../ledger/store.js";
 import { loadBuildspec } from "../removal/buildspec.js";
@@ -21,13 +21,13 @@ export function homeRegion(): string {
 export function ledgerOf(env: Environment): LedgerStore {
   if (!env.config.ledger)
     throw new Error('no ledger bucket is configured: set "ledger": {"bucket": "..."} in the config');
-  return new LedgerStore(clients.s3({ region: env.homeRegion }), env.config.ledger.bucket);
+  return new LedgerStore(s3Client({ region: env.homeRegion }), env.config.ledger.bucket);
 }
 
 export async function removalQueueOf(env: Environment): Promise<RemovalQueue> {
   if (!env.config.removal)
     throw new Error('no removal project is configured: set "removal": {"project": "..."}');
-  const sqs = clients.sqs({ region: env.homeRegion });
+  const sqs = sqsClient({ region: env.homeRegion });
   return { sqs, url: await queueUrl(sqs, env.config.removal.queue) };
 }
 
@@ -36,7 +36,7 @@ export async function workerDepsOf(env: Environment): Promise<WorkerDeps> {
     store: ledgerOf(env),
     config: env.config,
     now: env.now,
-    codebuild: clients.codebuild({ region: env.homeRegion }),
+    codebuild: codebuildClient({ region: env.homeRegion }),
     buildspec: await loadBuildspec(),
   };
 }

@@ -1,6 +1,6 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { clients } from "../aws/clients.js";
+import { s3Client, sqsClient } from "../aws/clients.js";
 import { type Config, ConfigError } from "../config/index.js";
 import { LedgerStore } from "../ledger/store.js";
 import { queueUrl } from "../removal/request.js";
@@ -72,13 +72,13 @@ export function slackFunctionDeps(input: {
     throw new ConfigError([{ path: "ledger", message: "must name the ledger bucket" }], "config");
   const removal = config.removal;
   const enqueue = removal
-    ? queueSender(clients.sqs({ region: homeRegion }), removal.queue)
+    ? queueSender(sqsClient({ region: homeRegion }), removal.queue)
     : async () => {
         throw new Error("removal.queue is not configured");
       };
   return {
     config,
-    store: new LedgerStore(clients.s3({ region: homeRegion }), config.ledger.bucket),
+    store: new LedgerStore(s3Client({ region: homeRegion }), config.ledger.bucket),
     signingSecret: input.signingSecret,
     now: () => new Date(),
     enqueue,

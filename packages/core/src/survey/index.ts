@@ -2,8 +2,8 @@ import { type AccountTarget, resolveAccounts } from "../aws/accounts.js";
 import type { Config } from "../config/index.js";
 import { type CostStats, costKey, readCosts } from "../cost/index.js";
 import { takeInventory } from "../inventory/index.js";
-import type { ScanStats } from "../inventory/memory.js";
-import { loadSurveyCache, saveSurveyCache } from "../ledger/cache.js";
+import type { RegionMemory, ScanStats } from "../inventory/memory.js";
+import { loadSurveyCache, saveCostMemory, saveRegionMemory } from "../ledger/cache.js";
 import type { LedgerStore } from "../ledger/store.js";
 import type { CostTagWarning, DecideInput, UntaggedCost } from "../plan/index.js";
 import type { SourceFailure, StageCost } from "../stage/facts.js";
@@ -42,23 +42,39 @@ export async function survey(config: Config, options: SurveyOptions): Promise<Su
         message: `cannot act in the account: ${r.message}`,
       });
   }
-  const cache = options.cache ? await loadSurveyCache(options.cache, targets) : undefined;
+  // The Tagging walk, the longest chain, starts at once; state reads and cost days wait for the memory.
+  const store = options.cache;
+  const loading = store ? loadSurveyCache(store, targets) : undefined;
+  const saves: Promise<string | undefined>[] = [];
   const [inventory, costs] = await Promise.all([
     takeInventory(targets, {
       concurrency: config.concurrency,
       ...(options.progress ? { progress: options.progress } : {}),
-      ...(cache ? { memory: cache.state } : {}),
+      ...(store && loading
+        ? {
+            memory: loading.then((cache) => cache.state),
+            // Each region's memory is written as soon as it is read, while the Tagging walk goes on.
+            learned: (where: { account: string; region: string }, memory: RegionMemory) =>
+              saves.push(loading.then((cache) => saveRegionMemory(store, cache, where, memory))),
+          }
+        : {}),
     }),
-    readCosts(targets, options.now, cache ? { memory: cache.costs } : {}),
+    readCosts(targets, options.now, loading ? { memory: loading.then((cache) => cache.costs) } : {}).then(
+      (costs) => {
+        options.progress?.(
+          `costs: ${costs.stats.pages} Cost Explorer pages, ${costs.stats.daysAsked} days asked`,
+        );
+        if (store && loading) {
+          for (const [account, memory] of costs.memory)
+            saves.push(loading.then((cache) => saveCostMemory(store, cache, account, memory)));
+        }
+        return costs;
+      },
+    ),
   ]);
-  if (options.cache && cache) {
-    const problems = [
-      ...cache.problems,
-      ...(await saveSurveyCache(options.cache, cache, { state: inventory.memory, costs: costs.memory })),
-    ];
-    // The cache only spares reads: a problem with it costs requests, never facts.
-    for (const problem of problems) options.progress?.(`cache: ${problem}`);
-  }
+  // The cache only spares reads: a problem with it costs requests, never facts.
+  const problems = [...((await loading)?.problems ?? []), ...(await Promise.all(saves))];
+  for (const problem of problems) if (problem) options.progress?.(`cache: ${problem}`);
   // Cost Explorer groups by tags, not regions: a name in two regions of one account is priced once.
   const byId = new Map<string, StageCost>();
   const priced = new Set<string>();
