@@ -2,6 +2,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { demoSeed, type Sandbox, type Seed } from "@stagekeeper/sandbox";
 import { describe, expect, it } from "vitest";
 import { s3Client } from "../src/aws/clients.js";
+import { takeInventory } from "../src/inventory/index.js";
 import { decide } from "../src/plan/index.js";
 import type { StageFacts } from "../src/stage/facts.js";
 import { stageId } from "../src/stage/key.js";
@@ -217,6 +218,37 @@ describe("malformed state files", () => {
       expect(problems["not-state.json"]).toMatch(/not a Pulumi checkpoint/);
       expect(problems["bad-gzip.json"]).toBeDefined();
       expect(survey.facts.some((f) => f.stage === "not-state" || f.stage === "bad-gzip")).toBe(false);
+    });
+  });
+});
+
+describe("the Tagging walk under its quota", () => {
+  it("stays within the rate limit even when calls arrive late: no throttled call, so no extra call", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const perSecond = 2;
+      await sandboxControl.rateLimit(sandbox, { service: "tagging", operation: "GetResources", perSecond });
+      // Every other call is held up on its way: evenly spaced starts would then arrive bunched.
+      await sandboxControl.fault(sandbox, {
+        service: "tagging",
+        kind: "latency",
+        latencyMs: 300,
+        fraction: 0.5,
+      });
+      await sandboxControl.resetRequests(sandbox);
+      const targets = [{ account: DEMO_DEV, regions: ["us-east-1", "eu-west-1"] }];
+      const started = Date.now();
+      const inventory = await takeInventory(targets, { concurrency: 8, taggingPerSecond: perSecond });
+      expect(inventory.failures).toEqual([]);
+      const pages = (region: string) => {
+        let n = 0;
+        for (const r of sandbox.estate.accountResources(DEMO_DEV).values())
+          if (r.region === region && "sst:app" in r.tags && "sst:stage" in r.tags) n++;
+        return Math.max(1, Math.ceil(n / 100));
+      };
+      const { counts } = await sandboxControl.requests(sandbox);
+      expect(counts["tagging.GetResources"]).toBe(pages("us-east-1") + pages("eu-west-1"));
+      expect(pages("us-east-1")).toBeGreaterThanOrEqual(3);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(((pages("us-east-1") - 1) / perSecond) * 1000);
     });
   });
 });

@@ -2,6 +2,7 @@ import {
   DEMO_DEV,
   DEMO_PROD,
   type FaultRule,
+  type RateLimit,
   type Sandbox,
   type Seed,
   startSandbox,
@@ -67,6 +68,7 @@ async function control(sandbox: Sandbox, method: string, path: string, body?: un
 export const sandboxControl = {
   fault: (sandbox: Sandbox, rule: FaultRule) => control(sandbox, "POST", "faults", rule),
   clearFaults: (sandbox: Sandbox) => control(sandbox, "DELETE", "faults"),
+  rateLimit: (sandbox: Sandbox, limit: RateLimit) => control(sandbox, "POST", "rate-limits", limit),
   advance: (sandbox: Sandbox, duration: string) => control(sandbox, "POST", "clock", { advance: duration }),
   pageSize: (sandbox: Sandbox, groups: number) =>
     control(sandbox, "POST", "cost-explorer/page-size", { groups }),
