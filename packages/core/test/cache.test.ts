@@ -1,10 +1,10 @@
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { demoSeed, type Sandbox } from "@stagekeeper/sandbox";
 import { describe, expect, it } from "vitest";
-import { s3Client } from "../src/aws/clients.js";
 import { addDays, day } from "../src/cost/days.js";
 import { readCosts } from "../src/cost/index.js";
 import { costCacheKey, stateCacheKey } from "../src/ledger/cache.js";
+import type { Survey } from "../src/survey/index.js";
+import { addResource, lock, purge, recordUpdate, redeploy, writeCheckpointOnly } from "./state-writes.js";
 import {
   DEMO_DEV,
   DEMO_LEDGER,
@@ -16,40 +16,6 @@ import {
 } from "./survey-fixtures.js";
 
 const config = demoConfig();
-
-/** Where the sandbox keeps a stage's state, and its stored objects. */
-function stateOf(sandbox: Sandbox, app: string, stage: string) {
-  const where = [...sandbox.estate.stages.values()].find((s) => s.app === app && s.stage === stage);
-  if (!where) throw new Error(`no stage ${app}/${stage}`);
-  return { ...where, objects: sandbox.estate.bucket(where.bucket)?.objects ?? new Map() };
-}
-
-/** A redeploy as SST writes it: a new update record (its id sorts first) and the rewritten checkpoint. */
-async function redeploy(sandbox: Sandbox, app: string, stage: string, at: Date): Promise<void> {
-  const { bucket, region } = stateOf(sandbox, app, stage);
-  const s3 = s3Client({ region });
-  const key = `app/${app}/${stage}.json`;
-  const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const checkpoint = JSON.parse((await current.Body?.transformToString()) ?? "{}");
-  checkpoint.checkpoint.latest.manifest.time = at.toISOString();
-  checkpoint.checkpoint.latest.resources.push({
-    urn: `urn:pulumi:${stage}::${app}::aws:sqs/queue:Queue::Added`,
-    type: "aws:sqs/queue:Queue",
-    custom: true,
-    id: "added",
-    created: at.toISOString(),
-  });
-  const update = { id: "0000000000redeploy", version: "3.19.3", command: "deploy", errors: [] };
-  const times = { timeStarted: at.toISOString(), timeCompleted: at.toISOString() };
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: `update/${app}/${stage}/0000000000redeploy.json`,
-      Body: JSON.stringify({ ...update, ...times }),
-    }),
-  );
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(checkpoint) }));
-}
 
 describe("the survey's cache in the ledger", () => {
   it("on an unchanged estate the next day, downloads no state file and asks Cost Explorer for the non-final days only", async () => {
@@ -78,6 +44,7 @@ describe("the survey's cache in the ledger", () => {
       expect(second.stats.state).toMatchObject({
         checkpointsRead: 0,
         checkpointsRemembered: stages + 1,
+        checkpointsConfirmed: 3,
         updatesRead: 0,
         updatesRemembered: stages,
         locksRead: 2,
@@ -86,8 +53,13 @@ describe("the survey's cache in the ledger", () => {
       expect(second.stats.cost).toMatchObject({ daysAsked: 2 * 3, daysRemembered: 2 * 24, pages: 2 });
       const { counts, bytes } = await sandboxControl.requests(sandbox);
       expect(counts["cost-explorer.GetCostAndUsage"]).toBe(2);
-      // The only S3 reads: the two locks, and the cache objects (two cost, three state).
-      expect(counts["s3.GetObject"]).toBe(2 + 5);
+      // The only S3 reads: the two locks, the cache objects (two cost, three state), and a conditional GET
+      // (304, no body) of the checkpoints the update log cannot vouch for: the two locked stages and pr-77,
+      // which has no update record.
+      expect(counts["s3.GetObject"]).toBe(2 + 5 + 3);
+      // `app/` is not listed: the update log says which checkpoints may have changed.
+      const stateBuckets = [...sandbox.estate.buckets.keys()].filter((b) => b.startsWith("sst-state-"));
+      expect(counts["s3.ListObjectsV2"]).toBe(2 * stateBuckets.length);
       expect(second.stats.state.bytesRead).toBeLessThan(1000);
       expect(bytes["s3.GetObject"]).toBe(second.stats.state.bytesRead + cacheBytes);
 
@@ -164,6 +136,79 @@ describe("the survey's cache in the ledger", () => {
       const next = await surveyAt(config, sandbox, ledger);
       expect(next.stats.state.checkpointsRead).toBe(0);
       expect(next.stats.cost.daysRemembered).toBe(2 * 24);
+    });
+  });
+});
+
+describe("what SST's update log says changed, between full listings of app/", () => {
+  async function twoDays(sandbox: Sandbox) {
+    const ledger = demoLedger();
+    const first = await surveyAt(config, sandbox, ledger);
+    expect(first.failures).toEqual([]);
+    await sandboxControl.advance(sandbox, "P1D");
+    return ledger;
+  }
+  const find = (survey: Survey, app: string, stage: string) =>
+    survey.facts.find((f) => f.app === app && f.stage === stage);
+
+  it("sees an update that changed no checkpoint: the new record is read, the checkpoint only confirmed", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const ledger = await twoDays(sandbox);
+      const at = new Date(sandbox.clock.now().getTime() - 60_000);
+      await recordUpdate(sandbox, "shop", "pr-53", at);
+      const next = await surveyAt(config, sandbox, ledger);
+      expect(find(next, "shop", "pr-53")).toMatchObject({ lastDeployedAt: at, lastCommand: "deploy" });
+      expect(next.stats.state).toMatchObject({ checkpointsRead: 0, updatesRead: 1, checkpointsConfirmed: 4 });
+    });
+  });
+
+  it("finds a new stage from its update record, and drops a purged one", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const ledger = await twoDays(sandbox);
+      const fresh = await surveyAt(config, sandbox);
+      expect(find(fresh, "shop", "pr-53")).toBeDefined();
+      await purge(sandbox, "shop", "pr-53");
+      await writeCheckpointOnly(sandbox, { app: "shop", stage: "pr-60" }, "pr-61");
+      const at = new Date(sandbox.clock.now().getTime() - 60_000);
+      await recordUpdate(sandbox, "shop", "pr-61", at, "first");
+
+      const next = await surveyAt(config, sandbox, ledger);
+      expect(next.failures).toEqual([]);
+      expect(find(next, "shop", "pr-53")).toBeUndefined();
+      expect(find(next, "shop", "pr-61")).toMatchObject({ live: true, lastDeployedAt: at });
+      // The same stages as a survey that lists everything.
+      const listed = await surveyAt(config, sandbox);
+      const ids = (s: typeof next) =>
+        s.facts.map((f) => `${f.account}/${f.region}/${f.app}/${f.stage}`).sort();
+      expect(ids(next)).toEqual(ids(listed));
+    });
+  });
+
+  it("lists app/ in full again after a week, and so sees what was written outside SST's updates", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const ledger = await twoDays(sandbox);
+      // A checkpoint with no update record, e.g. copied in by hand: the update log cannot show it.
+      await writeCheckpointOnly(sandbox, { app: "shop", stage: "pr-60" }, "pr-62");
+      const next = await surveyAt(config, sandbox, ledger);
+      expect(find(next, "shop", "pr-62")).toBeUndefined();
+      await sandboxControl.advance(sandbox, "P7D");
+      const week = await surveyAt(config, sandbox, ledger);
+      expect(find(week, "shop", "pr-62")).toMatchObject({ live: true });
+      expect(week.stats.state.checkpointsRead).toBe(1);
+    });
+  });
+
+  it("confirms the checkpoint of a stage that holds a lock, whatever its update records say", async () => {
+    await withEstate(demoSeed(), async (sandbox) => {
+      const ledger = await twoDays(sandbox);
+      const before = find(await surveyAt(config, sandbox, ledger), "shop", "pr-53");
+      // Outside SST's own order (it writes a new record first), so only the lock can tell.
+      const at = new Date(sandbox.clock.now().getTime() - 1000);
+      await lock(sandbox, "shop", "pr-53", at);
+      await addResource(sandbox, "shop", "pr-53", at);
+      const next = find(await surveyAt(config, sandbox, ledger), "shop", "pr-53");
+      expect(next?.lock).toMatchObject({ createdAt: at });
+      expect(next?.resourceCount).toBe((before?.resourceCount ?? 0) + 1);
     });
   });
 });

@@ -237,7 +237,11 @@ describe("the Tagging walk under its quota", () => {
       await sandboxControl.resetRequests(sandbox);
       const targets = [{ account: DEMO_DEV, regions: ["us-east-1", "eu-west-1"] }];
       const started = Date.now();
-      const inventory = await takeInventory(targets, { concurrency: 8, taggingPerSecond: perSecond });
+      const inventory = await takeInventory(targets, {
+        concurrency: 8,
+        now: sandbox.clock.now(),
+        taggingPerSecond: perSecond,
+      });
       expect(inventory.failures).toEqual([]);
       const pages = (region: string) => {
         let n = 0;

@@ -1,6 +1,7 @@
 // S3 object reads shared by the state scan and Stagekeeper's own ledger.
 import {
   GetObjectCommand,
+  type GetObjectCommandInput,
   ListObjectsV2Command,
   paginateListObjectsV2,
   type S3Client,
@@ -43,14 +44,43 @@ export async function firstKey(s3: S3Client, bucket: string, prefix: string): Pr
   };
 }
 
-/** An object's bytes as stored, and the ETag of exactly those bytes. */
-export async function getObject(
+/** An object's bytes as stored, with the ETag and LastModified of exactly those bytes. */
+export interface StoredObject {
+  bytes: Uint8Array;
+  etag?: string;
+  lastModified?: Date;
+}
+
+export function getObject(s3: S3Client, bucket: string, key: string): Promise<StoredObject> {
+  return fetchObject(s3, { Bucket: bucket, Key: key });
+}
+
+/**
+ * The object unless it still has the ETag `etag` (If-None-Match: S3 answers 304 with no body), or "missing".
+ * Any other error propagates.
+ */
+export async function getObjectIfChanged(
   s3: S3Client,
   bucket: string,
   key: string,
-): Promise<{ bytes: Uint8Array; etag?: string }> {
-  const { Body, ETag } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (!Body) throw new Error(`s3://${bucket}/${key} has no body`);
-  const bytes = await Body.transformToByteArray();
-  return ETag ? { bytes, etag: ETag } : { bytes };
+  etag: string | undefined,
+): Promise<StoredObject | "unchanged" | "missing"> {
+  try {
+    return await fetchObject(s3, { Bucket: bucket, Key: key, ...(etag ? { IfNoneMatch: etag } : {}) });
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 304) return "unchanged";
+    if ((error as { name?: string }).name === "NoSuchKey") return "missing";
+    throw error;
+  }
+}
+
+async function fetchObject(s3: S3Client, input: GetObjectCommandInput): Promise<StoredObject> {
+  const out = await s3.send(new GetObjectCommand(input));
+  if (!out.Body) throw new Error(`s3://${input.Bucket}/${input.Key} has no body`);
+  return {
+    bytes: await out.Body.transformToByteArray(),
+    ...(out.ETag ? { etag: out.ETag } : {}),
+    ...(out.LastModified ? { lastModified: out.LastModified } : {}),
+  };
 }

@@ -86,6 +86,8 @@ const updateDocument = z.looseObject({
 export interface UpdateFacts {
   command: string;
   at: Date;
+  /** SST rewrites the record with timeCompleted after the update's last checkpoint write. */
+  completed: boolean;
   runId?: string;
 }
 
@@ -93,7 +95,12 @@ export function readUpdate(json: unknown): UpdateFacts {
   const parsed = updateDocument.safeParse(json);
   if (!parsed.success) throw new NotStateError("not an SST update record");
   const { command, timeStarted, timeCompleted, runID } = parsed.data;
-  return { command, at: new Date(timeCompleted ?? timeStarted), ...(runID ? { runId: runID } : {}) };
+  return {
+    command,
+    at: new Date(timeCompleted ?? timeStarted),
+    completed: timeCompleted !== undefined,
+    ...(runID ? { runId: runID } : {}),
+  };
 }
 
 const lockDocument = z.looseObject({

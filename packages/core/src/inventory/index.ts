@@ -28,6 +28,8 @@ export interface Inventory {
 export interface InventoryOptions {
   /** Reads in flight at once, across every account and region. */
   concurrency: number;
+  /** When memory's full listings expire (`FULL_LISTING_MS`). */
+  now: Date;
   /** The Tagging API's GetResources quota per account and region. */
   taggingPerSecond?: number;
   progress?: (message: string) => void;
@@ -65,7 +67,7 @@ export async function takeInventory(
         Promise.all(
           target.regions.map(async (region) => {
             const previous = (await options.memory)?.get(memoryKey(target.account, region));
-            const scan = await scanOne(target, region, run, previous);
+            const scan = await scanOne(target, region, run, { now: options.now, previous });
             if (scan.memory) options.learned?.({ account: target.account, region }, scan.memory);
             const { checkpointsRead: read, checkpointsRemembered: same } = scan.stats;
             options.progress?.(`state of ${target.account}/${region}: ${read} read, ${same} unchanged`);
@@ -95,11 +97,11 @@ async function scanOne(
   target: AccountTarget,
   region: string,
   run: ReturnType<typeof responsiveGate>,
-  previous: RegionMemory | undefined,
+  options: Parameters<typeof scanRegion>[2],
 ): Promise<RegionScan> {
   const at = { region, ...(target.credentials ? { credentials: target.credentials } : {}) };
   const clientsAt = { account: target.account, region, s3: s3Client(at), ssm: ssmClient(at) };
-  return scanRegion(clientsAt, run, previous);
+  return scanRegion(clientsAt, run, options);
 }
 
 async function tagOne(target: AccountTarget, region: string, perSecond: number): Promise<TagCounts | Error> {

@@ -1,5 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { getObject, type Listed } from "../aws/objects.js";
+import { getObject, getObjectIfChanged, type Listed, type StoredObject } from "../aws/objects.js";
 import type { StageFacts } from "../stage/facts.js";
 import {
   type CheckpointFacts,
@@ -30,26 +30,42 @@ export interface StateReader {
   stats: ScanStats;
 }
 
+/** `listedAt`: when this scan's facts about which checkpoints exist were last complete (never: the epoch). */
 export function stateReader(
-  at: { account: string; region: string; s3: S3Client; bucket: string; run: Run },
+  at: { account: string; region: string; s3: S3Client; bucket: string; run: Run; listedAt?: Date },
   previous?: RegionMemory,
 ): StateReader {
+  const { listedAt = new Date(0), ...where } = at;
   return {
-    ...at,
+    ...where,
     ...(previous?.bucket === at.bucket ? { previous } : {}),
-    learned: emptyMemory(at.bucket),
+    learned: emptyMemory(at.bucket, listedAt),
     stats: emptyStats(),
   };
 }
 
-/** One stage's facts from its checkpoint, its newest update record (if listed) and its lock (if listed). */
+/**
+ * A checkpoint to read. `etag`: as listed, or as remembered when SST's update log shows it unchanged; memory
+ * holds the facts of that ETag. `check`: the update log says it may have changed, so it is asked for with
+ * If-None-Match on the remembered ETag (S3 answers 304 with no body when it has not).
+ */
+export interface CheckpointRef {
+  key: string;
+  etag?: string;
+  check?: boolean;
+}
+
+/**
+ * One stage's facts from its checkpoint, its newest update record (if listed) and its lock (if listed);
+ * undefined when a checkpoint that was only checked no longer exists.
+ */
 export async function readStage(
   reader: StateReader,
   key: { app: string; stage: string },
-  checkpoint: Listed,
+  checkpoint: CheckpointRef,
   update: Listed | undefined,
   lockKey: string | undefined,
-): Promise<StageFacts> {
+): Promise<StageFacts | undefined> {
   const pair = pairKey(key.app, key.stage);
   const [state, newest, lock] = await Promise.all([
     checkpointOf(reader, pair, checkpoint),
@@ -59,22 +75,24 @@ export async function readStage(
       : undefined,
   ]);
   if (lock) reader.stats.locksRead++;
-  const deployedAt = newest?.at ?? state.deployedAt ?? checkpoint.lastModified;
+  if (!state) return undefined;
+  const { facts, etag } = state;
+  const deployedAt = newest?.at ?? facts.deployedAt;
   return {
     account: reader.account,
     region: reader.region,
     app: key.app,
     stage: key.stage,
-    live: state.live,
-    ...(state.createdAt ? { createdAt: state.createdAt } : {}),
+    live: facts.live,
+    ...(facts.createdAt ? { createdAt: facts.createdAt } : {}),
     ...(deployedAt ? { lastDeployedAt: deployedAt } : {}),
     ...(newest ? { lastCommand: newest.command } : {}),
-    protect: state.protect,
+    protect: facts.protect,
     ...(lock ? { lock } : {}),
-    resourceCount: state.resourceCount,
-    resourceTypes: state.resourceTypes,
+    resourceCount: facts.resourceCount,
+    resourceTypes: facts.resourceTypes,
     taggedResources: 0,
-    ...(checkpoint.etag ? { stateEtag: checkpoint.etag } : {}),
+    ...(etag ? { stateEtag: etag } : {}),
   };
 }
 
@@ -90,28 +108,52 @@ function parsed<T>(read: () => T): T {
   }
 }
 
-async function checkpointOf(reader: StateReader, pair: string, listed: Listed): Promise<CheckpointFacts> {
+async function checkpointOf(
+  reader: StateReader,
+  pair: string,
+  ref: CheckpointRef,
+): Promise<{ facts: CheckpointFacts; etag?: string } | undefined> {
   const known = reader.previous?.checkpoints.get(pair);
-  const broken = reader.previous?.broken.get(listed.key);
-  if (known?.etag === listed.etag || broken?.etag === listed.etag) reader.stats.checkpointsRemembered++;
-  if (known && known.etag === listed.etag) {
-    reader.learned.checkpoints.set(pair, known);
-    return known.facts;
+  const broken = reader.previous?.broken.get(ref.key);
+  let etag = ref.etag;
+  let object: StoredObject | undefined;
+  if (ref.check) {
+    const since = known?.etag ?? broken?.etag;
+    const got = await reader.run(() => getObjectIfChanged(reader.s3, reader.bucket, ref.key, since));
+    if (got === "missing") return undefined;
+    if (got === "unchanged") {
+      reader.stats.checkpointsConfirmed++;
+      etag = since;
+    } else {
+      reader.stats.bytesRead += got.bytes.byteLength;
+      object = got;
+    }
   }
-  if (broken && broken.etag === listed.etag) {
-    reader.learned.broken.set(listed.key, broken);
-    throw new MalformedFile(broken.problem);
+  if (!object) {
+    if (known && known.etag === etag) {
+      reader.stats.checkpointsRemembered++;
+      reader.learned.checkpoints.set(pair, known);
+      return known;
+    }
+    if (broken && broken.etag === etag) {
+      reader.stats.checkpointsRemembered++;
+      reader.learned.broken.set(ref.key, broken);
+      throw new MalformedFile(broken.problem);
+    }
+    object = await download(reader, ref.key);
   }
-  const { bytes, etag } = await download(reader, listed.key);
   reader.stats.checkpointsRead++;
   // The ETag of the bytes read, not the listed one: the object may have changed in between.
   try {
-    const facts = parsed(() => readCheckpoint(decodeStateBody(bytes)));
-    if (etag) reader.learned.checkpoints.set(pair, { etag, facts });
-    return facts;
+    const read = parsed(() => readCheckpoint(decodeStateBody(object.bytes)));
+    // Without a manifest time, the object's LastModified is when it was last deployed (SST-FACTS.md).
+    const facts =
+      read.deployedAt || !object.lastModified ? read : { ...read, deployedAt: object.lastModified };
+    if (object.etag) reader.learned.checkpoints.set(pair, { etag: object.etag, facts });
+    return { facts, ...(object.etag ? { etag: object.etag } : {}) };
   } catch (error) {
-    if (etag && error instanceof MalformedFile)
-      reader.learned.broken.set(listed.key, { etag, problem: error.message });
+    if (object.etag && error instanceof MalformedFile)
+      reader.learned.broken.set(ref.key, { etag: object.etag, problem: error.message });
     throw error;
   }
 }
@@ -130,7 +172,7 @@ async function updateOf(reader: StateReader, pair: string, listed: Listed): Prom
   return facts;
 }
 
-async function download(reader: StateReader, key: string): Promise<{ bytes: Uint8Array; etag?: string }> {
+async function download(reader: StateReader, key: string): Promise<StoredObject> {
   const object = await reader.run(() => getObject(reader.s3, reader.bucket, key));
   reader.stats.bytesRead += object.bytes.byteLength;
   return object;

@@ -4,6 +4,7 @@ import { describeError } from "../aws/clients.js";
 import { type Listed, listAll } from "../aws/objects.js";
 import type { Malformed, SourceFailure, StageFacts } from "../stage/facts.js";
 import { findStateBucket } from "./bucket.js";
+import { type CheckpointToRead, checkpointsFromUpdateLog, FULL_LISTING_MS } from "./changes.js";
 import { pairKey, parseStateKey } from "./keys.js";
 import { emptyStats, type RegionMemory, type ScanStats } from "./memory.js";
 import { MalformedFile, readStage, stateReader } from "./read.js";
@@ -22,14 +23,15 @@ export interface RegionScan {
 type Run = <T>(work: () => Promise<T>) => Promise<T>;
 
 /**
- * Reads one region's SST state: bootstrap parameter → state bucket → one paginated listing each of `app/`,
- * `update/` and `lock/` → each stage's checkpoint and newest update record, and each lock. A file listed with
- * the ETag `previous` remembers is not downloaded again.
+ * Reads one region's SST state: bootstrap parameter → state bucket → one paginated listing each of `update/`
+ * and `lock/` → each stage's checkpoint and newest update record, and each lock. Which checkpoints exist comes
+ * from a listing of `app/`, or, when a full listing is recent, from the update log and memory
+ * (changes.ts). A file whose ETag memory knows is not downloaded again.
  */
 export async function scanRegion(
   at: { account: string; region: string; s3: S3Client; ssm: SSMClient },
   run: Run,
-  previous?: RegionMemory,
+  options: { now: Date; previous?: RegionMemory | undefined },
 ): Promise<RegionScan> {
   const scan: RegionScan = { stages: [], known: new Set(), malformed: [], failures: [], stats: emptyStats() };
   const fail = (source: SourceFailure["source"], error: unknown) =>
@@ -46,15 +48,17 @@ export async function scanRegion(
   }
   if (!bucket) return scan;
   const state = bucket;
-  const [apps, updates, locks] = await Promise.allSettled([
-    run(() => listAll(at.s3, state, "app/")),
-    run(() => listAll(at.s3, state, "update/")),
-    run(() => listAll(at.s3, state, "lock/")),
+  const { previous, now } = options;
+  const recent =
+    previous?.bucket === state && now.getTime() - previous.listedAt.getTime() < FULL_LISTING_MS
+      ? previous
+      : undefined;
+  const list = (prefix: string) => run(() => listAll(at.s3, state, prefix));
+  const [updates, locks, appListing] = await Promise.allSettled([
+    list("update/"),
+    list("lock/"),
+    recent ? undefined : list("app/"),
   ]);
-  if (apps.status === "rejected") {
-    fail("state", apps.reason);
-    return scan;
-  }
   if (updates.status === "rejected") fail("state", updates.reason);
   if (locks.status === "rejected") fail("lock", locks.reason);
 
@@ -66,16 +70,39 @@ export async function scanRegion(
     else lockKeys.set(pairKey(parsed.app, parsed.stage), listed.key);
   }
 
-  const reader = stateReader({ ...at, bucket: state, run }, previous);
+  let checkpoints: CheckpointToRead[];
+  let strays: Map<string, string>;
+  let listedAt = now;
+  if (recent && updates.status === "fulfilled") {
+    checkpoints = checkpointsFromUpdateLog(recent, newest, lockKeys);
+    strays = recent.strays;
+    listedAt = recent.listedAt;
+  } else {
+    let apps: Listed[];
+    try {
+      if (appListing.status === "rejected") throw appListing.reason;
+      // Memory was recent, but without the update log it cannot say what changed.
+      apps = appListing.value ?? (await list("app/"));
+    } catch (error) {
+      fail("state", error);
+      return scan;
+    }
+    ({ checkpoints, strays } = checkpointsFromListing(apps));
+  }
+  for (const [key, problem] of strays) malformed(`s3://${state}/${key}`, problem);
+
+  const reader = stateReader({ ...at, bucket: state, run, listedAt }, previous);
+  reader.learned.strays = strays;
   await Promise.all(
-    apps.value.map(async (listed) => {
-      const location = `s3://${state}/${listed.key}`;
-      const parsed = parseStateKey("app", listed.key);
-      if ("malformed" in parsed) return malformed(location, parsed.malformed);
-      const pair = pairKey(parsed.app, parsed.stage);
+    checkpoints.map(async ({ app, stage, ref }) => {
+      const location = `s3://${state}/${ref.key}`;
+      const pair = pairKey(app, stage);
+      // Not an orphan, even when its checkpoint cannot be read.
       scan.known.add(pair);
       try {
-        scan.stages.push(await readStage(reader, parsed, listed, newest.get(pair), lockKeys.get(pair)));
+        const facts = await readStage(reader, { app, stage }, ref, newest.get(pair), lockKeys.get(pair));
+        if (facts) scan.stages.push(facts);
+        else scan.known.delete(pair);
       } catch (error) {
         if (error instanceof MalformedFile) {
           malformed(location, error.message);
@@ -88,6 +115,20 @@ export async function scanRegion(
   scan.stats = reader.stats;
   if (scan.failures.length === 0) scan.memory = reader.learned;
   return scan;
+}
+
+function checkpointsFromListing(apps: Listed[]): {
+  checkpoints: CheckpointToRead[];
+  strays: Map<string, string>;
+} {
+  const checkpoints: CheckpointToRead[] = [];
+  const strays = new Map<string, string>();
+  for (const listed of apps) {
+    const parsed = parseStateKey("app", listed.key);
+    if ("malformed" in parsed) strays.set(listed.key, parsed.malformed);
+    else checkpoints.push({ app: parsed.app, stage: parsed.stage, ref: listed });
+  }
+  return { checkpoints, strays };
 }
 
 /** Update ids sort newest first, so the first key listed per stage is its latest update. */

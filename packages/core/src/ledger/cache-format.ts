@@ -5,7 +5,7 @@ import type { RegionMemory } from "../inventory/memory.js";
 import { moneyToString, parseMoney } from "../money/index.js";
 
 /** The JSON of the survey's cache objects in the ledger (cache.ts), versioned; money as exact decimal strings. */
-const VERSION = 1;
+const VERSION = 2;
 const time = z.iso.datetime({ offset: true });
 const checkpointEntry = z.strictObject({
   etag: z.string(),
@@ -21,14 +21,17 @@ const updateEntry = z.strictObject({
   etag: z.string(),
   command: z.string(),
   at: time,
+  completed: z.boolean(),
   runId: z.string().optional(),
 });
 export const stateSchema = z.strictObject({
   version: z.literal(VERSION),
   bucket: z.string(),
+  listedAt: time,
   checkpoints: z.record(z.string(), checkpointEntry),
   updates: z.record(z.string(), updateEntry),
   broken: z.record(z.string(), z.strictObject({ etag: z.string(), problem: z.string().max(2000) })),
+  strays: z.record(z.string(), z.string().max(2000)),
 });
 /** A day's rows as [app, stage, amount]; app and stage "" for untagged spend. */
 export const costSchema = z.strictObject({
@@ -64,19 +67,29 @@ export function stateToJson(memory: RegionMemory): z.infer<typeof stateSchema> {
       etag,
       command: facts.command,
       at: facts.at.toISOString(),
+      completed: facts.completed,
       ...(facts.runId ? { runId: facts.runId } : {}),
     };
   }
-  const broken = Object.fromEntries([...memory.broken].sort(byKey));
-  return { version: VERSION, bucket: memory.bucket, checkpoints, updates, broken };
+  return {
+    version: VERSION,
+    bucket: memory.bucket,
+    listedAt: memory.listedAt.toISOString(),
+    checkpoints,
+    updates,
+    broken: Object.fromEntries([...memory.broken].sort(byKey)),
+    strays: Object.fromEntries([...memory.strays].sort(byKey)),
+  };
 }
 
 export function stateFromJson(value: z.infer<typeof stateSchema>): RegionMemory {
   const memory: RegionMemory = {
     bucket: value.bucket,
+    listedAt: new Date(value.listedAt),
     checkpoints: new Map(),
     updates: new Map(),
     broken: new Map(Object.entries(value.broken)),
+    strays: new Map(Object.entries(value.strays)),
   };
   for (const [pair, { etag, createdAt, deployedAt, ...facts }] of Object.entries(value.checkpoints)) {
     memory.checkpoints.set(pair, {

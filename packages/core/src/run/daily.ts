@@ -49,19 +49,20 @@ const SCHEDULE: Trigger = { surface: "schedule", by: "daily run" };
 /** The daily job: survey → plan → warn → remove through the gate → record. */
 export async function runDaily(options: RunOptions): Promise<RunReport> {
   const { config, now } = options;
-  const facts = await survey(config, options);
+  const store = config.ledger ? ledgerOf(options) : undefined;
+  // The ledger also remembers what unchanged state files and final cost days said: only changes are read.
+  const facts = await survey(config, { ...options, ...(store ? { cache: store } : {}) });
   const pulls = await pullRequestStates(
     { config },
     facts.facts.filter((f) => f.live),
   );
   const failures = [...facts.failures, ...pulls.failures];
-  if (!config.ledger) {
+  if (!store) {
     const plan = decide({ ...facts, failures, prs: pulls.prs, config, now });
     const bare = { plan, dryRun: config.dryRun, suspended: "no ledger bucket is configured" };
     const empty = { warned: [], started: [], wouldRemove: [], refused: [] };
     return { ...bare, ...empty, snapshot: snapshotOfRun({ ...bare, ...empty }) };
   }
-  const store = ledgerOf(options);
   const records = new Map<string, StageRecord>();
   for (const { value } of (await readRecords(store)).values()) records.set(stageId(value), value);
   const { overrides, warned } = ledgerInputs(records);

@@ -49,6 +49,7 @@ export async function survey(config: Config, options: SurveyOptions): Promise<Su
   const [inventory, costs] = await Promise.all([
     takeInventory(targets, {
       concurrency: config.concurrency,
+      now: options.now,
       ...(options.progress ? { progress: options.progress } : {}),
       ...(store && loading
         ? {
