@@ -19,8 +19,11 @@ export const deliverySchema = z.strictObject({
 });
 export type DeliveryRecord = z.infer<typeof deliverySchema>;
 
+/** Where a delivery's dedupe record goes; the deployment expires them (infra/storage.ts). */
+export const DELIVERIES_PREFIX = "github/deliveries/";
+
 export function deliveryKey(id: string): string {
-  return `github/deliveries/${id}.json`;
+  return `${DELIVERIES_PREFIX}${id}.json`;
 }
 
 /**

@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = [
   "removed",
   "not-found",
   "protected",
+  /** A stage refused as protected, redeployed since without protect: its policy applies again. */
+  "unprotected",
   "locked",
   "mismatch",
   "failed",

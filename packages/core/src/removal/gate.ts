@@ -22,6 +22,7 @@ import {
 } from "../policy/index.js";
 import type { StageCost, StageFacts } from "../stage/facts.js";
 import { isValidStageKey, type StageKey, stageId } from "../stage/key.js";
+import { protectionLifted } from "./protection.js";
 
 /** Why a surface asks: each surface has its own bar on top of the common checks. */
 export type Intent =
@@ -158,7 +159,7 @@ function check(
     return refuse("kept", `${facts.stage} is kept until ${formatTime(new Date(keep.until))} by ${keep.by}`);
   if (record.claim)
     return refuse("removing", `${facts.stage} is already being removed (removal ${record.claim})`);
-  if (record.status === "protected") {
+  if (record.status === "protected" && !protectionLifted(record, facts)) {
     return refuse("protected", `sst remove refused ${facts.stage}: its app's sst.config.ts protects it`);
   }
   if (intent.kind === "expired" && record.status === "failed") {

@@ -16,6 +16,9 @@ export const SLACK_ACTIONS = {
   cancelRemove: "stage_remove_cancel",
 } as const;
 
+/** Where a click's dedupe record goes (the key is a hash of the click); the deployment expires them (infra/storage.ts). */
+export const CLICKS_PREFIX = "slack/actions/";
+
 export type SlackActionId = (typeof SLACK_ACTIONS)[keyof typeof SLACK_ACTIONS];
 
 export const SLACK_ACTION_IDS: readonly SlackActionId[] = Object.values(SLACK_ACTIONS);

@@ -6,6 +6,7 @@ import type { Trigger } from "../ledger/records.js";
 import type { LedgerStore } from "../ledger/store.js";
 import type { StageKey } from "../stage/key.js";
 import {
+  CLICKS_PREFIX,
   isSlackActionId,
   KEEP_BUTTON_DAYS,
   parseStageButtonValue,
@@ -167,7 +168,7 @@ async function firstDelivery(store: LedgerStore, parts: string[], now: Date): Pr
   const [actionTs, user, actionId] = parts;
   return (
     (await store.put(
-      `slack/actions/${hash}.json`,
+      `${CLICKS_PREFIX}${hash}.json`,
       { at: now.toISOString(), actionTs, user, actionId },
       undefined,
     )) !== false
