@@ -124,6 +124,15 @@ export function planSection(
   return lines.join("\n");
 }
 
+/** The share of state bytes on the day of the weekly full listing: the unchanged day plus the `app/` listing. */
+function weekly(x: Scenario): string {
+  if (!x.steady) return "?";
+  const listing = (r: PlanRun) => r.bytes["s3.ListObjectsV2"] ?? 0;
+  const appListing = listing(x.cold) - listing(x.steady);
+  const day = x.steady.stats.state.bytesRead + listing(x.steady) + appListing;
+  return `${((100 * day) / (x.cold.stats.state.bytesRead + listing(x.cold))).toFixed(2)} %`;
+}
+
 export function steadySection(scenarios: Scenario[]): string {
   const x = scenarios.find((c) => c.first && c.steady);
   if (!x?.first || !x.steady) return "_Not measured in this run (needs the 2,000-stage estate)._";
@@ -151,8 +160,9 @@ export function steadySection(scenarios: Scenario[]): string {
       (r) => `${r.stats.cost.daysAsked} / ${r.stats.cost.daysRemembered}`,
     ),
     row(
-      "Checkpoints downloaded / unchanged (same ETag)",
-      (r) => `${r.stats.state.checkpointsRead} / ${r.stats.state.checkpointsRemembered}`,
+      "Checkpoints downloaded / remembered (of which confirmed by a 304)",
+      (r) =>
+        `${r.stats.state.checkpointsRead} / ${r.stats.state.checkpointsRemembered} (${r.stats.state.checkpointsConfirmed})`,
     ),
     row("State files downloaded (bytes)", (r) => mb(files(r))),
     row("… as a share of the first run's", (r) => pct(files(r), files(x.cold))),
@@ -169,12 +179,14 @@ export function steadySection(scenarios: Scenario[]): string {
     `Filling the cache (the run after the first): ${s(x.first.planMs)}, ${x.first.maxRssMb} MB peak RSS,`,
     `${ce(x.first)} Cost Explorer requests. Target: state bytes on an unchanged day under 2 % of the first run's.`,
     "",
-    "On the unchanged day no state file is downloaded but the locks: every checkpoint and newest update record is",
-    "listed with the ETag it had when it was read. The listings themselves (`app/`, `update/`, `lock/`) are read",
-    "again every run, since they are how a changed file is seen, and they are what remains of the state bytes. An",
-    "unchanged checkpoint does not prove that no update record was added (a deploy that fails before it changes a",
-    "resource adds a record), so `update/` is listed too. The sandbox's checkpoints are small (65 MB for 100,000",
-    "resources); SST's own carry every input and output, so on AWS the share is smaller. Cost Explorer is asked",
-    "only from the first day the cache lacks: the days that were still Estimated and the new day.",
+    "On the unchanged day no state file is downloaded but the locks. `app/` is not listed: SST writes a checkpoint",
+    "only inside an update, which first writes a new update record and rewrites it as complete after the last",
+    "checkpoint write, under a lock (pkg/project/run.go). So the listings of `update/` and `lock/` show which",
+    "checkpoints may have changed: a stage whose newest record is the one remembered, complete, with the same ETag",
+    "and no lock keeps its remembered checkpoint; any other is asked for with If-None-Match (a 304 has no body).",
+    "The listings of `update/` and `lock/` are what remains of the state bytes. Once a week `app/` is listed in full",
+    `as well, to see what was written outside SST's updates: that day reads ${weekly(x)} of the first run's state`,
+    "bytes. Cost Explorer is asked only from the first day the cache lacks: the days that were still Estimated and",
+    "the new day.",
   ].join("\n");
 }

@@ -17,7 +17,13 @@ export interface PlanRun {
   stages: number;
   failures: number;
   stats: {
-    state: { checkpointsRead: number; checkpointsRemembered: number; updatesRead: number; bytesRead: number };
+    state: {
+      checkpointsRead: number;
+      checkpointsRemembered: number;
+      checkpointsConfirmed: number;
+      updatesRead: number;
+      bytesRead: number;
+    };
     cost: { pages: number; daysAsked: number; daysRemembered: number };
   };
   planBytes: number;
