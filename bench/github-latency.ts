@@ -17,8 +17,9 @@ import {
   useSandbox,
 } from "../packages/cli/src/sandbox-process.js";
 import { codebuildClient, s3Client } from "../packages/core/src/aws/clients.js";
+import { cachedAccountResolver } from "../packages/core/src/aws/targets.js";
 import { parseConfig } from "../packages/core/src/config/index.js";
-import { cachedAccountResolver, githubDeps } from "../packages/core/src/github/deps.js";
+import { githubDeps } from "../packages/core/src/github/deps.js";
 import { handleGitHubWebhook } from "../packages/core/src/github/webhook.js";
 import { LedgerStore } from "../packages/core/src/ledger/store.js";
 import { loadBuildspec } from "../packages/core/src/removal/buildspec.js";

@@ -12,16 +12,17 @@ import {
   removalConfig,
   removalSeed,
 } from "../packages/core/test/removal-fixtures.js";
+import { useSandboxEnv } from "../packages/core/test/sandbox-env.js";
 import { handler as buildEvents } from "../packages/functions/src/build-events.js";
 import { handler as daily } from "../packages/functions/src/daily.js";
 import { handler as worker } from "../packages/functions/src/worker.js";
 import type { Sandbox } from "../packages/sandbox/src/index.js";
 
 const SHOP_PR12 = { account: DEV, region: "us-east-1", app: "shop", stage: "pr-12" };
-const saved = { ...process.env };
 // In its own process: the handlers run with a faked wall clock, which must not move the sandbox's.
 let running: SandboxProcess;
 let sandbox: Sandbox;
+let restore: () => void;
 
 beforeEach(async () => {
   const seed = join(await mkdtemp(join(tmpdir(), "stagekeeper-")), "seed.json");
@@ -29,13 +30,14 @@ beforeEach(async () => {
   running = await startSandboxProcess(["--seed", seed]);
   // The fixtures only need the URL.
   sandbox = { url: running.url, env: running.env } as Sandbox;
-  Object.assign(process.env, running.env, {
+  restore = useSandboxEnv(sandbox, {
+    ...running.env,
     AWS_REGION: "us-east-1",
     STAGEKEEPER_CONFIG: JSON.stringify({ ...removalConfig(), slack: undefined }),
   });
 });
 afterEach(async () => {
-  process.env = { ...saved };
+  restore();
   await running.stop();
 });
 

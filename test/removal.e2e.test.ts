@@ -15,23 +15,19 @@ import {
   removalSeed,
   workerDeps,
 } from "../packages/core/test/removal-fixtures.js";
+import { useSandboxEnv } from "../packages/core/test/sandbox-env.js";
 import { type Sandbox, startSandbox } from "../packages/sandbox/src/index.js";
 
 const SHOP_PR12 = { account: DEV, region: "us-east-1", app: "shop", stage: "pr-12" };
-const saved = { ...process.env };
 let sandbox: Sandbox;
+let restore: () => void;
 
 beforeEach(async () => {
   sandbox = await startSandbox({ seed: removalSeed() });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_ACCESS_KEY_ID: "sandbox",
-    AWS_SECRET_ACCESS_KEY: "sandbox",
-    AWS_REGION: "us-east-1",
-  });
+  restore = useSandboxEnv(sandbox);
 });
 afterEach(async () => {
-  process.env = { ...saved };
+  restore();
   await sandbox.close();
 });
 

@@ -1,5 +1,4 @@
 import {
-  accountTargets,
   claimedRecords,
   dispatcher,
   drainQueue,
@@ -10,6 +9,7 @@ import {
   reconcileRemovals,
   removalQueueOf,
   runDailyAndReport,
+  targetLookup,
   type WorkerDeps,
   type WorkerResult,
   workerDepsOf,
@@ -54,11 +54,8 @@ export async function workerFor(
   worker?: WorkerDeps,
 ): Promise<(body: string) => Promise<unknown>> {
   const deps = worker ?? (await workerDepsOf(env));
-  const targets = await accountTargets(env);
-  return dispatcher({
-    worker: deps,
-    slack: { store: deps.store, config: env.config, now: env.now, target: (account) => targets.get(account) },
-  });
+  const target = await targetLookup(env.config, env.homeRegion);
+  return dispatcher({ worker: deps, slack: { store: deps.store, config: env.config, now: env.now, target } });
 }
 
 function isWorkerResult(value: unknown): value is WorkerResult {

@@ -1,5 +1,6 @@
 export * from "./aws/accounts.js";
 export * from "./aws/clients.js";
+export * from "./aws/targets.js";
 export * from "./config/index.js";
 export * from "./cost/index.js";
 export * from "./github/index.js";
@@ -9,6 +10,7 @@ export * from "./ledger/cache.js";
 export * from "./ledger/keep.js";
 export * from "./ledger/records.js";
 export * from "./ledger/runs.js";
+export * from "./ledger/snapshot.js";
 export * from "./ledger/store.js";
 export * from "./metrics/index.js";
 export * from "./money/index.js";

@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { type Sandbox, type SeedInput, startSandbox } from "@stagekeeper/sandbox";
 import { DEV, PROD, testSeed } from "../../sandbox/test/fixtures.js";
 import { codebuildClient, s3Client } from "../src/aws/clients.js";
-import { type Config, parseConfig } from "../src/config/index.js";
-import { cachedAccountResolver, type GitHubDeps, githubDeps } from "../src/github/deps.js";
+import { cachedAccountResolver } from "../src/aws/targets.js";
+import type { Config } from "../src/config/index.js";
+import { type GitHubDeps, githubDeps } from "../src/github/deps.js";
 import { handleGitHubWebhook, type WebhookReply, type WebhookRequest } from "../src/github/webhook.js";
 import { type AuditEntry, readAudit } from "../src/ledger/audit.js";
 import { recordKey, type StageRecord, stageRecordSchema } from "../src/ledger/records.js";
@@ -12,11 +13,12 @@ import { LedgerStore } from "../src/ledger/store.js";
 import { loadBuildspec } from "../src/removal/buildspec.js";
 import { dispatcher } from "../src/removal/dispatch.js";
 import type { StageKey } from "../src/stage/key.js";
+import { PROJECT, QUEUE, removalConfig } from "./removal-fixtures.js";
+import { useSandboxEnv } from "./sandbox-env.js";
 
-export { DEV, PROD };
+export { DEV, PROD, QUEUE };
 export const SECRET = "It's a Secret to Everybody";
 export const CHANNEL = "C0STAGES";
-export const QUEUE = "stagekeeper-removals";
 export const PROD_ROLE = `arn:aws:iam::${PROD}:role/stagekeeper`;
 
 export const dev = (stage: string, app = "shop"): StageKey => ({
@@ -55,20 +57,15 @@ export function githubSeed(extra: Partial<SeedInput> = {}) {
   });
 }
 
+/** The removal tests' config (accounts, ledger, project), with Slack, the removal queue and both apps on main. */
 export function githubConfig(overrides: Record<string, unknown> = {}): Config {
-  return parseConfig({
-    dryRun: false,
-    accounts: [
-      { id: DEV, regions: ["us-east-1", "eu-west-1"] },
-      { id: PROD, roleArn: PROD_ROLE, regions: ["us-east-1"] },
-    ],
+  return removalConfig({
     apps: [
       { name: "shop", repository: "acme/shop" },
       { name: "api", repository: "acme/api" },
     ],
     slack: { channel: CHANNEL },
-    ledger: { bucket: "stagekeeper-ledger" },
-    removal: { project: "stagekeeper-remove", queue: QUEUE },
+    removal: { project: PROJECT, queue: QUEUE },
     ...overrides,
   });
 }
@@ -115,19 +112,17 @@ export interface Delivered {
   error?: string;
 }
 
-const ENV = ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] as const;
-const MORE = ["SLACK_API_URL", "GITHUB_API_URL", "GITHUB_TOKEN"] as const;
-
 export async function withGitHub<T>(
   options: { seed?: ReturnType<typeof githubSeed>; config?: Config },
   run: (world: GitHubWorld) => Promise<T>,
 ): Promise<T> {
   const sandbox = await startSandbox({ seed: options.seed ?? githubSeed() });
-  const saved = [...ENV, ...MORE].map((n) => [n, process.env[n]] as const);
-  for (const name of ENV) process.env[name] = sandbox.env[name];
-  process.env.SLACK_API_URL = sandbox.env.SLACK_API_URL;
-  process.env.GITHUB_API_URL = sandbox.env.GITHUB_API_URL;
-  delete process.env.GITHUB_TOKEN;
+  // Without GITHUB_TOKEN: the sandbox's GitHub counts a token-less caller's requests, as GitHub does.
+  const restore = useSandboxEnv(sandbox, {
+    SLACK_API_URL: sandbox.env.SLACK_API_URL,
+    GITHUB_API_URL: sandbox.env.GITHUB_API_URL,
+    GITHUB_TOKEN: undefined,
+  });
   const config = options.config ?? githubConfig();
   const store = new LedgerStore(s3Client({ region: "us-east-1" }), "stagekeeper-ledger");
   const targets = cachedAccountResolver(config, "us-east-1");
@@ -191,10 +186,7 @@ export async function withGitHub<T>(
   try {
     return await run(world);
   } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restore();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sandbox.close();

@@ -101,7 +101,7 @@ describe("GitHub webhook: pull request closed", () => {
         at: "2026-11-20T08:00:00.000Z",
         dryRun: true,
         liveStages: 6,
-        plan: { stages: [{ ...dev("pr-12"), decision: "keep", cost }] },
+        plan: { stages: [{ ...dev("pr-12"), kind: "pr", decision: "keep", reason: "its PR is open", cost }] },
         actions: {},
       });
       const delivered = await world.deliver(closed(12, true));

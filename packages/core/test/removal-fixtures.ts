@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Sandbox, SeedInput } from "@stagekeeper/sandbox";
 import { clientConfig, DEV, PROD, testSeed } from "../../sandbox/test/fixtures.js";
 import { type Config, parseConfig } from "../src/config/index.js";
@@ -14,12 +15,14 @@ import {
 } from "../src/ledger/records.js";
 import { LedgerStore } from "../src/ledger/store.js";
 import { loadBuildspec } from "../src/removal/buildspec.js";
+import { queueUrl } from "../src/removal/request.js";
 import type { WorkerDeps } from "../src/removal/worker.js";
 import type { StageKey } from "../src/stage/key.js";
 
 export { DEV, PROD };
 export const LEDGER = "stagekeeper-ledger";
 export const PROJECT = "stagekeeper-remove";
+export const QUEUE = "stagekeeper-removals";
 export const PROD_ROLE = `arn:aws:iam::${PROD}:role/stagekeeper`;
 
 /**
@@ -71,6 +74,12 @@ export function codebuild(sandbox: Sandbox): CodeBuildClient {
 }
 
 const buildspec = await loadBuildspec();
+
+/** The removal queue in Stagekeeper's own account, reached as the surfaces reach it. */
+export async function removalQueue(sandbox: Sandbox): Promise<{ sqs: SQSClient; url: string }> {
+  const sqs = new SQSClient(clientConfig(sandbox));
+  return { sqs, url: await queueUrl(sqs, QUEUE) };
+}
 
 export function workerDeps(sandbox: Sandbox, store: LedgerStore, config = removalConfig()): WorkerDeps {
   return { store, config, now: sandbox.clock.now(), codebuild: codebuild(sandbox), buildspec };

@@ -2,12 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StartBuildCommand, StopBuildCommand } from "@aws-sdk/client-codebuild";
 import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  SendMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { Sandbox } from "@stagekeeper/sandbox";
 import { describe, expect, it } from "vitest";
@@ -37,6 +32,7 @@ import {
   PROJECT,
   record,
   removalConfig,
+  removalQueue,
   removalSeed,
   tagged,
   waitFor,
@@ -282,10 +278,7 @@ describe("removal worker", () => {
   it("starts one build for duplicate requests: queue redeliveries, a batch with duplicates, concurrent workers", async () => {
     await withSandbox(removalSeed(), async (sandbox) => {
       const store = ledgerStore(sandbox);
-      const sqs = new SQSClient(clientConfig(sandbox));
-      const { QueueUrl: url = "" } = await sqs.send(
-        new GetQueueUrlCommand({ QueueName: "stagekeeper-removals" }),
-      );
+      const { sqs, url } = await removalQueue(sandbox);
       const removalId = await claim(store, SHOP_PR12, sandbox.clock.now());
       const request = { removalId, ...SHOP_PR12 };
       for (let i = 0; i < 3; i++) await enqueueRemoval(sqs, url, request);
@@ -349,10 +342,7 @@ describe("removal worker", () => {
 
   it("a failing handler leaves the message on the queue; a batch reports it as an item failure", async () => {
     await withSandbox(removalSeed(), async (sandbox) => {
-      const sqs = new SQSClient(clientConfig(sandbox));
-      const { QueueUrl: url = "" } = await sqs.send(
-        new GetQueueUrlCommand({ QueueName: "stagekeeper-removals" }),
-      );
+      const { sqs, url } = await removalQueue(sandbox);
       const request = { removalId: "0b7c2f1e-5d4a-4c1b-9a7e-3f2d1c0b9a8e", ...SHOP_PR12 };
       await enqueueRemoval(sqs, url, request);
       const drained = await drainQueue(
@@ -509,10 +499,7 @@ describe("removal worker", () => {
   it("requeues claims without a build when reconcile runs without StartBuild (the daily Lambda)", async () => {
     await withSandbox(removalSeed(), async (sandbox) => {
       const store = ledgerStore(sandbox);
-      const sqs = new SQSClient(clientConfig(sandbox));
-      const { QueueUrl: url = "" } = await sqs.send(
-        new GetQueueUrlCommand({ QueueName: "stagekeeper-removals" }),
-      );
+      const { sqs, url } = await removalQueue(sandbox);
       const removalId = await claim(store, SHOP_PR12, sandbox.clock.now());
       sandbox.clock.advance("PT11M");
       const records = [...(await readRecords(store)).values()].map((r) => r.value);

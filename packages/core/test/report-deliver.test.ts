@@ -7,7 +7,8 @@ import { LedgerStore } from "../src/ledger/store.js";
 import { deliverDigest, pendingDigests } from "../src/report/deliver.js";
 import { type Digest, digestBlocks } from "../src/report/digest.js";
 import type { SlackOptions } from "../src/report/slack.js";
-import { fixtureReport, NOW, posted, repliesTo, topLevel, useSandboxEnv } from "./report-fixtures.js";
+import { fixtureReport, NOW, posted, repliesTo, topLevel } from "./report-fixtures.js";
+import { slackEnv, useSandboxEnv } from "./sandbox-env.js";
 
 const CHANNEL = "C0STAGES";
 const config = parseConfig({ slack: { channel: CHANNEL }, ledger: { bucket: "stagekeeper-ledger" } });
@@ -25,7 +26,7 @@ beforeEach(async () => {
       slack: { channels: [{ id: CHANNEL, name: "stages" }], users: [{ id: "U0ALICE", name: "alice" }] },
     }),
   });
-  restore = useSandboxEnv(sandbox);
+  restore = useSandboxEnv(sandbox, slackEnv(sandbox));
   store = new LedgerStore(new S3Client({ region: "us-east-1" }), "stagekeeper-ledger");
 });
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import { addDays, day } from "../src/cost/days.js";
+import type { ParsedRun, RunStage } from "../src/ledger/snapshot.js";
 import { type Money, parseMoney, sumMoney } from "../src/money/index.js";
 import type { Decision } from "../src/policy/index.js";
 import { type ReportData, reportWithoutHistory } from "../src/report/data.js";
 import type { Removal } from "../src/report/history.js";
-import type { ParsedSnapshot, ReportStage } from "../src/report/snapshot.js";
 
 export const NOW = new Date("2026-11-27T08:00:00Z");
 const DAY = 86_400_000;
@@ -54,7 +54,7 @@ export function fixtureReport(stages: number, seed = 7, dryRun = false): ReportD
     (_, i) => ["shop", "api", "data-pipeline", "web", "billing"][i] ?? `app-${i}`,
   );
   const today = day(NOW);
-  const list: ReportStage[] = [];
+  const list: RunStage[] = [];
   for (let i = 0; i < stages; i++) {
     const app = apps[i % apps.length] ?? "shop";
     const decision = pick(rand, DECISION_MIX);
@@ -102,7 +102,7 @@ export function fixtureReport(stages: number, seed = 7, dryRun = false): ReportD
       },
     });
   }
-  const snapshot: ParsedSnapshot = {
+  const snapshot: ParsedRun = {
     at: NOW,
     dryRun,
     stages: list,
@@ -145,6 +145,7 @@ export function fixtureReport(stages: number, seed = 7, dryRun = false): ReportD
         { stage: "111111111111/us-east-1/shop/pr-1", reason: "the stage is locked by a running deploy" },
       ],
     },
+    problems: [],
   };
   const data = reportWithoutHistory(snapshot);
   const removals: Removal[] = Array.from({ length: Math.max(3, Math.floor(stages / 10)) }, (_, i) => ({
@@ -184,22 +185,6 @@ export function fixtureReport(stages: number, seed = 7, dryRun = false): ReportD
         message: "sst remove exited 1",
       },
     ],
-  };
-}
-
-/** Points the SDK and the Slack client at a sandbox, as production code finds them; returns the undo. */
-export function useSandboxEnv(sandbox: { url: string; env: Record<string, string> }): () => void {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_ACCESS_KEY_ID: "sandbox",
-    AWS_SECRET_ACCESS_KEY: "sandbox",
-    AWS_REGION: "us-east-1",
-    SLACK_API_URL: sandbox.env.SLACK_API_URL,
-    SLACK_BOT_TOKEN: sandbox.env.SLACK_BOT_TOKEN,
-  });
-  return () => {
-    process.env = saved;
   };
 }
 

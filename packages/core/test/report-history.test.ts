@@ -3,16 +3,17 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../sandbox/src/index.js";
 import { addDays } from "../src/cost/days.js";
 import { latestRun, type RunSnapshot, saveRun } from "../src/ledger/runs.js";
+import { parseWholeRun } from "../src/ledger/snapshot.js";
 import { moneyToString, parseMoney } from "../src/money/index.js";
 import { drainQueue, removalHandler } from "../src/removal/queue.js";
 import { claimedRecords, reconcileRemovals } from "../src/removal/reconcile.js";
 import { queueUrl } from "../src/removal/request.js";
 import { gatherReport } from "../src/report/data.js";
 import { publishReport } from "../src/report/report.js";
-import { parseSnapshot } from "../src/report/snapshot.js";
 import { runDaily } from "../src/run/daily.js";
 import { DEV, ledgerStore, removalConfig, removalSeed, workerDeps } from "./removal-fixtures.js";
-import { posted, repliesTo, topLevel, useSandboxEnv } from "./report-fixtures.js";
+import { posted, repliesTo, topLevel } from "./report-fixtures.js";
+import { slackEnv, useSandboxEnv } from "./sandbox-env.js";
 
 let sandbox: Sandbox;
 let restore: () => void;
@@ -23,7 +24,7 @@ beforeEach(async () => {
       slack: { channels: [{ id: "C0STAGES", name: "stages" }], users: [{ id: "U0ALICE", name: "alice" }] },
     }),
   });
-  restore = useSandboxEnv(sandbox);
+  restore = useSandboxEnv(sandbox, slackEnv(sandbox));
 });
 afterEach(async () => {
   restore();
@@ -122,7 +123,7 @@ describe("the report over the ledger's history", () => {
     const latest = await latestRun(store);
     if (!latest) throw new Error("no snapshot");
     const before = await getObjects();
-    const data = await gatherReport(store, parseSnapshot(latest));
+    const data = await gatherReport(store, parseWholeRun(latest));
     const reads = (await getObjects()) - before;
     const days = data.spend.dates;
     expect(days[0]).toBe("2026-08-29");

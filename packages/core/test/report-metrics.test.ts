@@ -11,7 +11,7 @@ import { serviceOf } from "../src/metrics/calls.js";
 import { runMetricGroups, startRunMetrics } from "../src/metrics/emf.js";
 import { publishReport } from "../src/report/report.js";
 import { runDaily } from "../src/run/daily.js";
-import { useSandboxEnv } from "./report-fixtures.js";
+import { slackEnv, useSandboxEnv } from "./sandbox-env.js";
 
 interface Emf {
   _aws: {
@@ -44,7 +44,7 @@ beforeEach(async () => {
   sandbox = await startSandbox({
     seed: testSeed({ slack: { channels: [{ id: "C0STAGES", name: "stages" }] } }),
   });
-  restore = useSandboxEnv(sandbox);
+  restore = useSandboxEnv(sandbox, slackEnv(sandbox));
   written = [];
 });
 afterEach(async () => {

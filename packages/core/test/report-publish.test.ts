@@ -14,7 +14,8 @@ import { LedgerStore } from "../src/ledger/store.js";
 import { writeReportFiles } from "../src/report/files.js";
 import { publishReport, snapshotOfRun } from "../src/report/report.js";
 import { runDaily } from "../src/run/daily.js";
-import { posted, topLevel, useSandboxEnv } from "./report-fixtures.js";
+import { posted, topLevel } from "./report-fixtures.js";
+import { slackEnv, useSandboxEnv } from "./sandbox-env.js";
 
 const BIN = fileURLToPath(new URL("../../cli/bin/stagekeeper.js", import.meta.url));
 const FAST = { retryConfig: { retries: 0 } };
@@ -39,7 +40,7 @@ beforeEach(async () => {
       slack: { channels: [{ id: "C0STAGES", name: "stages" }], users: [{ id: "U0ALICE", name: "alice" }] },
     }),
   });
-  restore = useSandboxEnv(sandbox);
+  restore = useSandboxEnv(sandbox, slackEnv(sandbox));
   dir = await mkdtemp(join(tmpdir(), "stagekeeper-report-"));
 });
 afterEach(async () => {

@@ -81,22 +81,6 @@ export function slackConfig(extra: Record<string, unknown> = {}): Config {
   });
 }
 
-/** Points the standard SDK configuration at the sandbox; returns the function that restores it. */
-export function useSandboxEnv(sandbox: Sandbox): () => void {
-  const names = ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] as const;
-  const saved = names.map((n) => [n, process.env[n]] as const);
-  process.env.AWS_ENDPOINT_URL = sandbox.url;
-  process.env.AWS_ACCESS_KEY_ID = "sandbox";
-  process.env.AWS_SECRET_ACCESS_KEY = "sandbox";
-  process.env.AWS_REGION = "us-east-1";
-  return () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-}
-
 export function ledger(config: Config): LedgerStore {
   return new LedgerStore(s3Client({ region: "us-east-1" }), config.ledger?.bucket ?? "");
 }

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { handler } from "../../functions/src/slack.js";
 import { withSandbox } from "../../sandbox/test/fixtures.js";
-import {
-  ALICE,
-  CHANNEL,
-  dailySnapshot,
-  SECRET,
-  sign,
-  slackConfig,
-  slackSeed,
-  useSandboxEnv,
-} from "./slack-fixtures.js";
+import { useSandboxEnv } from "./sandbox-env.js";
+import { ALICE, CHANNEL, dailySnapshot, SECRET, sign, slackConfig, slackSeed } from "./slack-fixtures.js";
 
 describe("the Slack function (Function URL, payload format 2.0)", () => {
   it("passes the raw body, base64 or not, to core and maps the answer", async () => {

@@ -3,6 +3,7 @@ import { type Sandbox, startSandbox } from "../../sandbox/src/index.js";
 import type { SlackDeps } from "../src/slack/deps.js";
 import { handleSlackRequest, type SlackHttpResponse } from "../src/slack/handler.js";
 import type { SlackActionMessage } from "../src/slack/message.js";
+import { useSandboxEnv } from "./sandbox-env.js";
 import {
   ADMIN,
   ALICE,
@@ -14,7 +15,6 @@ import {
   slackConfig,
   slackDeps,
   slackSeed,
-  useSandboxEnv,
 } from "./slack-fixtures.js";
 
 export interface Send {

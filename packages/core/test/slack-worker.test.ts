@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../sandbox/src/index.js";
+import { targetLookup } from "../src/aws/targets.js";
 import { keepStage } from "../src/ledger/keep.js";
 import { recordKey, stageRecordSchema } from "../src/ledger/records.js";
 import type { RemovalRequest } from "../src/removal/request.js";
 import type { SlackReply } from "../src/slack/replies.js";
-import { gateTargets, handleSlackAction, type SlackActionDeps } from "../src/slack/worker-action.js";
+import { handleSlackAction, type SlackActionDeps } from "../src/slack/worker-action.js";
+import { useSandboxEnv } from "./sandbox-env.js";
 import {
   ADMIN,
   ALICE,
@@ -15,7 +17,6 @@ import {
   ledger,
   slackConfig,
   slackSeed,
-  useSandboxEnv,
 } from "./slack-fixtures.js";
 
 let sandbox: Sandbox;
@@ -49,7 +50,7 @@ async function deps(extra: Record<string, unknown> = {}, startRemoval?: SlackAct
     store: ledger(config),
     config,
     now: sandbox.clock.now(),
-    target: await gateTargets(config, "us-east-1"),
+    target: await targetLookup(config, "us-east-1"),
     startRemoval:
       startRemoval ??
       (async (request) => {

@@ -4,12 +4,14 @@ import { expect } from "vitest";
 import type { Sandbox } from "../../sandbox/src/index.js";
 import { withSandbox } from "../../sandbox/test/fixtures.js";
 import { sqsClient } from "../src/aws/clients.js";
+import { targetLookup } from "../src/aws/targets.js";
 import type { Config } from "../src/config/index.js";
 import { enqueueRemoval, queueUrl } from "../src/removal/request.js";
 import { SLACK_ACTIONS, stageButtonValue } from "../src/slack/actions.js";
 import { queueSender } from "../src/slack/deps.js";
 import { isSlackActionMessage } from "../src/slack/message.js";
-import { gateTargets, handleSlackAction, type SlackActionResult } from "../src/slack/worker-action.js";
+import { handleSlackAction, type SlackActionResult } from "../src/slack/worker-action.js";
+import { useSandboxEnv } from "./sandbox-env.js";
 import {
   CHANNEL,
   DEV,
@@ -19,7 +21,6 @@ import {
   slackConfig,
   slackDeps,
   slackSeed,
-  useSandboxEnv,
 } from "./slack-fixtures.js";
 
 export const key = (stage: string) => ({ account: DEV, region: "us-east-1", app: "shop", stage });
@@ -100,7 +101,7 @@ export async function withSlack(run: (world: World) => Promise<void>): Promise<v
         },
         work: async () => {
           const results: SlackActionResult[] = [];
-          const target = await gateTargets(config, "us-east-1");
+          const target = await targetLookup(config, "us-east-1");
           for (const message of await receive()) {
             if (!isSlackActionMessage(message)) {
               pending.push(message);

@@ -2,12 +2,13 @@
 // handler (a claimed removal, a reconciliation, a confirmed Slack removal, a due PR removal); the ones that
 // threw come back through `batchItemFailures`.
 import {
-  accountTargets,
+  cachedAccountResolver,
   type DispatchDeps,
   dispatcher,
   githubDeps,
   handleSqsBatch,
   type SqsRecord,
+  targetLookup,
   workerDepsOf,
 } from "@stagekeeper/core";
 import { deployedConfig, homeRegion, secret } from "./linked.js";
@@ -15,7 +16,9 @@ import { deployedConfig, homeRegion, secret } from "./linked.js";
 export async function handler(event: { Records?: SqsRecord[] }) {
   const env = { config: deployedConfig(), now: new Date(), homeRegion: homeRegion() };
   const worker = await workerDepsOf(env);
-  const targets = await accountTargets(env);
+  // One resolver for both surfaces, so each account is asked of STS once per batch.
+  const targets = cachedAccountResolver(env.config, env.homeRegion);
+  const target = await targetLookup(env.config, env.homeRegion, targets);
   const slackToken = secret("SlackBotToken");
   const githubToken = secret("GitHubToken");
   const deps: DispatchDeps = {
@@ -24,11 +27,12 @@ export async function handler(event: { Records?: SqsRecord[] }) {
       store: worker.store,
       config: env.config,
       now: env.now,
-      target: (account) => targets.get(account),
+      target,
     },
     github: githubDeps({
       ...env,
       store: worker.store,
+      targets,
       ...(slackToken ? { slackToken } : {}),
       ...(githubToken ? { githubToken } : {}),
     }),

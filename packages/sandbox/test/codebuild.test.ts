@@ -185,6 +185,8 @@ describe("CodeBuild builds", () => {
       expect(done.buildComplete).toBe(true);
       expect(done.currentPhase).toBe("COMPLETED");
       expect(done.endTime).toBeInstanceOf(Date);
+      // CodeBuild's phase order as WIRE.md §3.2 states it, written out rather than imported from builds.ts's
+      // PHASES: this holds the emulator to the wire, and an import would only compare the list with itself.
       expect(done.phases?.map((p) => p.phaseType)).toEqual([
         "SUBMITTED",
         "QUEUED",

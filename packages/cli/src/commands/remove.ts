@@ -1,15 +1,15 @@
 import { userInfo } from "node:os";
 import {
-  accountTargets,
   claimAndQueue,
   drainQueue,
   latestRun,
   ledgerOf,
+  parseRun,
   parseStageRef,
   removalQueueOf,
   resolveRef,
-  type StageKey,
   stageId,
+  targetLookup,
 } from "@stagekeeper/core";
 import { parse, UsageError } from "../args.js";
 import { environment } from "../context.js";
@@ -26,7 +26,7 @@ export async function remove(argv: string[]): Promise<number> {
   const env = await environment(values);
   const store = ledgerOf(env);
   const snapshot = await latestRun(store);
-  const known = (snapshot?.plan.stages ?? []) as StageKey[];
+  const known = snapshot ? parseRun(snapshot, { daily: false }).stages : [];
   const ref = parseStageRef(text);
   if (!ref) throw new UsageError(`${JSON.stringify(text)} is not a stage: [ACCOUNT/][REGION/]APP/STAGE`);
   const resolved = resolveRef(known, ref);
@@ -43,11 +43,11 @@ export async function remove(argv: string[]): Promise<number> {
     process.stderr.write(`stagekeeper remove: ${why}${candidates.join("")}\n`);
     return 1;
   }
-  const targets = await accountTargets(env);
+  const target = await targetLookup(env.config, env.homeRegion);
   const queue = await removalQueueOf(env);
   const by = process.env.USER ?? userInfo().username;
   const result = await claimAndQueue(
-    { store, config: env.config, now: env.now, target: (a) => targets.get(a) },
+    { store, config: env.config, now: env.now, target },
     { key, trigger: { surface: "cli", by }, intent: { kind: "manual" } },
     queue,
   );

@@ -1,13 +1,5 @@
 export { githubApi, type PullRead, readPull } from "./api.js";
-export {
-  cachedAccountResolver,
-  fixedTargets,
-  type GitHubDeps,
-  type GitHubDepsOptions,
-  githubDeps,
-  type ResolvedTargets,
-  type TargetResolver,
-} from "./deps.js";
+export { type GitHubDeps, type GitHubDepsOptions, githubDeps } from "./deps.js";
 export {
   cancelPending,
   duePendingRemovals,

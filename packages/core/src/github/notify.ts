@@ -1,8 +1,8 @@
 import { LogLevel, WebClient } from "@slack/web-api";
-import { z } from "zod";
 import { latestRun } from "../ledger/runs.js";
+import { parseRun } from "../ledger/snapshot.js";
 import type { LedgerStore } from "../ledger/store.js";
-import { formatUsd, parseMoney } from "../money/index.js";
+import { formatUsd } from "../money/index.js";
 import { formatTime } from "../policy/index.js";
 import type { StageCost } from "../stage/facts.js";
 import { type StageKey, stageId } from "../stage/key.js";
@@ -20,24 +20,6 @@ export function slackClient(token: string): WebClient {
   });
 }
 
-const amount = z.string().regex(/^-?\d+(\.\d+)?$/);
-const plannedCost = z.looseObject({
-  account: z.string(),
-  region: z.string(),
-  app: z.string(),
-  stage: z.string(),
-  cost: z
-    .looseObject({
-      yesterday: amount,
-      last7Days: amount,
-      monthToDate: amount,
-      forecast: amount,
-      estimated: z.boolean(),
-    })
-    .nullable()
-    .optional(),
-});
-
 /**
  * What each stage cost at the last daily run, by stageId, from the run snapshot in the ledger. Costs only
  * enrich a note and the audit log: an unreadable snapshot gives an empty map, never a failure.
@@ -46,19 +28,8 @@ export async function latestCosts(store: LedgerStore): Promise<Map<string, Stage
   const costs = new Map<string, StageCost>();
   try {
     const run = await latestRun(store);
-    for (const entry of run?.plan.stages ?? []) {
-      const parsed = plannedCost.safeParse(entry);
-      const cost = parsed.success ? parsed.data.cost : undefined;
-      if (!parsed.success || !cost) continue;
-      costs.set(stageId(parsed.data), {
-        yesterday: parseMoney(cost.yesterday),
-        last7Days: parseMoney(cost.last7Days),
-        monthToDate: parseMoney(cost.monthToDate),
-        forecast: parseMoney(cost.forecast),
-        estimated: cost.estimated,
-        daily: [],
-      });
-    }
+    for (const stage of run ? parseRun(run, { daily: false }).stages : [])
+      if (stage.cost) costs.set(stageId(stage), { ...stage.cost, daily: [] });
   } catch {
     costs.clear();
   }

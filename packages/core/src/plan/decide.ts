@@ -1,9 +1,9 @@
 import { sumMoney } from "../money/index.js";
 import { DECISIONS, type Decision, decideStage, wholeDaysSince } from "../policy/index.js";
-import type { SourceFailure, StageCost, StageFacts } from "../stage/facts.js";
+import type { SourceFailure, StageFacts } from "../stage/facts.js";
 import { stageId } from "../stage/key.js";
 import { applyRemovalCap } from "./cap.js";
-import type { DecideInput, OrphanGroup, Plan, PlannedStage, PlanTotals } from "./types.js";
+import type { CostTotals, DecideInput, OrphanGroup, Plan, PlannedStage, PlanTotals } from "./types.js";
 
 /** Turns facts, costs, config and a clock into a plan. Pure: same input, same plan. */
 export function decide(input: DecideInput): Plan {
@@ -95,11 +95,14 @@ function displayOrder(a: PlannedStage, b: PlannedStage): number {
   return 0;
 }
 
-export function totalsOf(stages: readonly PlannedStage[]): PlanTotals {
+/** What stages add up to: counts per decision, and the sums over those that have a cost (plan or report). */
+export function totalsOf(
+  stages: readonly { decision: Decision; cost?: CostTotals | undefined }[],
+): PlanTotals {
   const byDecision = Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Decision, number>;
   for (const stage of stages) byDecision[stage.decision] += 1;
   const costs = stages.flatMap((stage) => (stage.cost ? [stage.cost] : []));
-  const sum = (pick: (cost: StageCost) => bigint) => sumMoney(costs.map(pick));
+  const sum = (pick: (cost: CostTotals) => bigint) => sumMoney(costs.map(pick));
   const reclaimable = stages.filter((s) => s.decision === "remove" || s.decision === "expiring");
   return {
     stages: stages.length,

@@ -1,8 +1,10 @@
 import type { Config } from "../config/index.js";
 import { readRecords } from "../ledger/runs.js";
+import type { ParsedRun, RunStage } from "../ledger/snapshot.js";
 import type { LedgerStore } from "../ledger/store.js";
 import { type Money, sumMoney } from "../money/index.js";
-import { DECISIONS, type Decision } from "../policy/index.js";
+import { type CostTotals, totalsOf as planTotals } from "../plan/index.js";
+import type { Decision } from "../policy/index.js";
 import {
   type FailedRemoval,
   HISTORY_DAYS,
@@ -15,25 +17,17 @@ import {
   stageSeries,
   weekAgoRun,
 } from "./history.js";
-import type { ParsedSnapshot, ReportStage } from "./snapshot.js";
 
 const DAY_MS = 86_400_000;
 
-export interface SpendTotals {
-  yesterday: Money;
-  last7Days: Money;
-  monthToDate: Money;
-  forecast: Money;
-}
-
 /** Everything the digest and the dashboard show: one run's snapshot and what the ledger adds to it. */
-export interface ReportData extends ParsedSnapshot {
+export interface ReportData extends ParsedRun {
   accounts: { id: string; regions: string[] }[];
   totals: {
     stages: number;
     byKind: Record<string, number>;
     byDecision: Record<Decision, number>;
-    cost: SpendTotals;
+    cost: CostTotals;
     untagged7Days: Money;
   };
   /** The run about 7 days earlier, for the week-on-week change. */
@@ -47,30 +41,15 @@ export interface ReportData extends ParsedSnapshot {
   spend: { dates: string[]; apps: Map<string, Map<string, Money>> };
 }
 
-export function totalsOf(stages: readonly ReportStage[]): Omit<ReportData["totals"], "untagged7Days"> {
+export function totalsOf(stages: readonly RunStage[]): Omit<ReportData["totals"], "untagged7Days"> {
+  const { stages: count, byDecision, cost } = planTotals(stages);
   const byKind: Record<string, number> = {};
-  const byDecision = Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Decision, number>;
-  for (const s of stages) {
-    byKind[s.kind] = (byKind[s.kind] ?? 0) + 1;
-    byDecision[s.decision] += 1;
-  }
-  const sum = (pick: (c: NonNullable<ReportStage["cost"]>) => Money) =>
-    sumMoney(stages.flatMap((s) => (s.cost ? [pick(s.cost)] : [])));
-  return {
-    stages: stages.length,
-    byKind,
-    byDecision,
-    cost: {
-      yesterday: sum((c) => c.yesterday),
-      last7Days: sum((c) => c.last7Days),
-      monthToDate: sum((c) => c.monthToDate),
-      forecast: sum((c) => c.forecast),
-    },
-  };
+  for (const s of stages) byKind[s.kind] = (byKind[s.kind] ?? 0) + 1;
+  return { stages: count, byKind, byDecision, cost };
 }
 
 /** Accounts from the config, else from what the plan saw. */
-function accountsOf(snapshot: ParsedSnapshot, config?: Config): ReportData["accounts"] {
+function accountsOf(snapshot: ParsedRun, config?: Config): ReportData["accounts"] {
   if (config && config.accounts.length > 0)
     return config.accounts.map((a) => ({ id: a.id, regions: a.regions }));
   const seen = new Map<string, Set<string>>();
@@ -81,7 +60,7 @@ function accountsOf(snapshot: ParsedSnapshot, config?: Config): ReportData["acco
 }
 
 /** The report of one snapshot alone: no history (no ledger, or the ledger could not be read). */
-export function reportWithoutHistory(snapshot: ParsedSnapshot, config?: Config): ReportData {
+export function reportWithoutHistory(snapshot: ParsedRun, config?: Config): ReportData {
   return {
     ...snapshot,
     accounts: accountsOf(snapshot, config),
@@ -109,7 +88,7 @@ export function reportWithoutHistory(snapshot: ParsedSnapshot, config?: Config):
  */
 export async function gatherReport(
   store: LedgerStore,
-  snapshot: ParsedSnapshot,
+  snapshot: ParsedRun,
   config?: Config,
 ): Promise<ReportData> {
   const base = reportWithoutHistory(snapshot, config);

@@ -1,6 +1,6 @@
+import type { RunStage } from "../ledger/snapshot.js";
 import { formatUsd, type Money, scaleMoney } from "../money/index.js";
 import type { StageKey } from "../stage/key.js";
-import type { ReportStage } from "./snapshot.js";
 
 /** Spend avoided by a removal, per 30 days: the stage's last 7 days of cost, scaled to 30 days. */
 export const AVOIDED_DAYS = 30;
@@ -38,7 +38,7 @@ export function mention(owner: string | undefined): string | undefined {
   return SLACK_USER.test(owner) ? `<@${owner}>` : esc(owner, 40);
 }
 
-export function cost7(stage: ReportStage | undefined): string {
+export function cost7(stage: RunStage | undefined): string {
   return stage?.cost ? `${formatUsd(stage.cost.last7Days)} last 7 days` : "no cost data";
 }
 

@@ -1,10 +1,10 @@
 import { addDays, day } from "../cost/days.js";
 import type { StageRecord } from "../ledger/records.js";
 import { type RunSnapshot, runSnapshotSchema } from "../ledger/runs.js";
+import { type ParsedRun, parseWholeRun } from "../ledger/snapshot.js";
 import type { LedgerStore } from "../ledger/store.js";
 import { type Money, sumMoney } from "../money/index.js";
 import { type StageKey, stageId } from "../stage/key.js";
-import { type ParsedSnapshot, parseSnapshot } from "./snapshot.js";
 
 /** How far back the dashboard looks. */
 export const HISTORY_DAYS = 90;
@@ -43,15 +43,15 @@ export function weekAgoRun(runs: readonly RunRef[], at: Date): RunRef | undefine
 
 /** Reads and parses snapshots by key, each once. */
 export class SnapshotReader {
-  private readonly cache = new Map<string, Promise<ParsedSnapshot | undefined>>();
+  private readonly cache = new Map<string, Promise<ParsedRun | undefined>>();
   constructor(private readonly store: LedgerStore) {}
 
-  read(key: string): Promise<ParsedSnapshot | undefined> {
+  read(key: string): Promise<ParsedRun | undefined> {
     let hit = this.cache.get(key);
     if (!hit) {
       hit = this.store
         .get(key, runSnapshotSchema)
-        .then((v) => (v ? parseSnapshot(v.value as RunSnapshot) : undefined));
+        .then((v) => (v ? parseWholeRun(v.value as RunSnapshot) : undefined));
       this.cache.set(key, hit);
     }
     return hit;
@@ -61,7 +61,7 @@ export class SnapshotReader {
 /** Per stage id, per day: the newest observation wins (Cost Explorer revises recent days). */
 export type StageSeries = Map<string, Map<string, Money>>;
 
-function earliestDay(snapshot: ParsedSnapshot): string | undefined {
+function earliestDay(snapshot: ParsedRun): string | undefined {
   let earliest: string | undefined;
   for (const s of snapshot.stages)
     for (const d of s.cost?.daily ?? []) if (!earliest || d.date < earliest) earliest = d.date;
@@ -75,12 +75,12 @@ function earliestDay(snapshot: ParsedSnapshot): string | undefined {
 export async function stageSeries(
   reader: SnapshotReader,
   runs: readonly RunRef[],
-  latest: ParsedSnapshot,
+  latest: ParsedRun,
   days = HISTORY_DAYS,
 ): Promise<StageSeries> {
   const series: StageSeries = new Map();
   const start = addDays(day(latest.at), -days);
-  const add = (snapshot: ParsedSnapshot) => {
+  const add = (snapshot: ParsedRun) => {
     for (const stage of snapshot.stages) {
       const id = stageId(stage);
       const byDay = series.get(id) ?? new Map<string, Money>();

@@ -22,5 +22,4 @@ export {
   snapshotOfRun,
 } from "./report.js";
 export { explainSlackError, type SlackOptions, slackClient } from "./slack.js";
-export { type ParsedSnapshot, parseSnapshot, type ReportStage } from "./snapshot.js";
 export { digestText } from "./text.js";

@@ -2,6 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { describeError, s3Client } from "../aws/clients.js";
 import type { Config } from "../config/index.js";
 import { latestRun, type RunSnapshot } from "../ledger/runs.js";
+import { parseWholeRun } from "../ledger/snapshot.js";
 import { LedgerStore } from "../ledger/store.js";
 import { planToJson } from "../plan/index.js";
 import type { RunReport } from "../run/daily.js";
@@ -12,7 +13,6 @@ import { type DigestDelivery, deliverDigest } from "./deliver.js";
 import { type Digest, digestBlocks } from "./digest.js";
 import { DASHBOARD_KEY, publishDashboard } from "./publish.js";
 import type { SlackOptions } from "./slack.js";
-import { parseSnapshot } from "./snapshot.js";
 
 export interface ReportOptions {
   config: Config;
@@ -73,7 +73,7 @@ export async function buildReport(
   snapshot: RunSnapshot,
   options: Pick<ReportOptions, "config" | "homeRegion" | "store" | "s3">,
 ): Promise<{ data: ReportData; errors: string[] }> {
-  const parsed = parseSnapshot(snapshot);
+  const parsed = parseWholeRun(snapshot);
   const store = storeOf(options);
   if (!store) return { data: reportWithoutHistory(parsed, options.config), errors: [] };
   try {

@@ -1,10 +1,10 @@
+import type { RunStage } from "../ledger/snapshot.js";
 import { formatUsd, sumMoney } from "../money/index.js";
 import { SLACK_ACTIONS, stageButtonValue } from "../slack/actions.js";
 import { stageId } from "../stage/key.js";
 import { type Block, block, MessageBuilder, MORE, type SlackMessage } from "./blocks.js";
 import type { ReportData } from "./data.js";
 import { avoidedPer30Days, cost7, count, esc, mention, place, stageName, utc } from "./format.js";
-import type { ReportStage } from "./snapshot.js";
 import { problems, watchList } from "./watch.js";
 
 /** The thread under the digest: expiring stages with buttons, removals, problems, and the watch list. */
@@ -37,7 +37,7 @@ function expiring(data: ReportData): SlackMessage | undefined {
   return message.message(`Expiring: ${count(stages.length, "stage")} (${shown} listed with buttons)`);
 }
 
-function expiringItem(stage: ReportStage): Block[] {
+function expiringItem(stage: RunStage): Block[] {
   const owner = mention(stage.owner);
   // The reason already says when the stage goes and why; it is not italicised, as it may hold underscores.
   const text =

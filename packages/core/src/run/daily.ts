@@ -1,4 +1,5 @@
-import { fixedTargets, githubDeps } from "../github/deps.js";
+import { fixedTargets } from "../aws/targets.js";
+import { githubDeps } from "../github/deps.js";
 import { duePendingRemovals } from "../github/pending.js";
 import { pullRequestStates } from "../github/pulls.js";
 import { audit } from "../ledger/audit.js";
@@ -9,6 +10,7 @@ import { BLOCKING_SOURCES, countedWarning, describeFailure, type KeepOverride } 
 import { claimAndQueue } from "../removal/claim.js";
 import { passGate } from "../removal/gate.js";
 import { overlayRecords } from "../removal/overlay.js";
+import { releaseProtection } from "../removal/protection.js";
 import { publishReport, type ReportDelivery, snapshotOfRun } from "../report/report.js";
 import { keyOf, stageId } from "../stage/key.js";
 import { survey } from "../survey/index.js";
@@ -65,6 +67,8 @@ export async function runDaily(options: RunOptions): Promise<RunReport> {
   }
   const records = new Map<string, StageRecord>();
   for (const { value } of (await readRecords(store)).values()) records.set(stageId(value), value);
+  // A stage that `sst remove` refused as protected is released once the team redeployed it without protect.
+  await releaseProtection(store, records, facts.facts, { now, dryRun: config.dryRun, trigger: SCHEDULE });
   const { overrides, warned } = ledgerInputs(records);
   const plan = overlayRecords(
     decide({ ...facts, failures, prs: pulls.prs, overrides, warned, config, now }),

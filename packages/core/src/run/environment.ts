@@ -1,4 +1,3 @@
-import { type AccountTarget, resolveAccounts } from "../aws/accounts.js";
 import { codebuildClient, s3Client, sqsClient } from "../aws/clients.js";
 import type { Config } from "../config/index.js";
 import { LedgerStore } from "../ledger/store.js";
@@ -39,10 +38,4 @@ export async function workerDepsOf(env: Environment): Promise<WorkerDeps> {
     codebuild: codebuildClient({ region: env.homeRegion }),
     buildspec: await loadBuildspec(),
   };
-}
-
-/** Credentials per configured account, for surfaces that act on one stage. */
-export async function accountTargets(env: Environment): Promise<Map<string, AccountTarget>> {
-  const resolved = await resolveAccounts(env.config.accounts, env.homeRegion);
-  return new Map(resolved.flatMap((r) => (r.ok ? [[r.target.account, r.target] as const] : [])));
 }

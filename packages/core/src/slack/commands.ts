@@ -1,5 +1,6 @@
 import { RESERVED_KINDS } from "../config/index.js";
 import type { Trigger } from "../ledger/records.js";
+import type { ParsedRun, RunStage } from "../ledger/snapshot.js";
 import { resolveRef } from "../stage/resolve.js";
 import { SLACK_USER } from "./auth.js";
 import { parseCommand, refText, type SlashCommand, type StageRef } from "./command.js";
@@ -15,7 +16,7 @@ import {
   type SlackReply,
   statusReply,
 } from "./replies.js";
-import { readSnapshot, type Snapshot, type SnapshotStage } from "./snapshot.js";
+import { readSnapshot } from "./snapshot.js";
 
 /**
  * `/stages …`: everything is answered from the latest run snapshot, and keep/unkeep write the stage record
@@ -47,9 +48,9 @@ export async function handleCommand(
 
 function act(
   deps: Pick<SlackDeps, "store" | "config">,
-  snapshot: Snapshot,
+  snapshot: ParsedRun,
   command: Extract<SlashCommand, { ref: StageRef }>,
-  stage: SnapshotStage,
+  stage: RunStage,
   now: Date,
   trigger: (detail: string) => Trigger,
 ): SlackReply | Promise<SlackReply> {
@@ -71,16 +72,16 @@ function act(
 }
 
 async function withStage(
-  snapshot: Snapshot,
+  snapshot: ParsedRun,
   ref: StageRef,
-  then: (stage: SnapshotStage) => SlackReply | Promise<SlackReply>,
+  then: (stage: RunStage) => SlackReply | Promise<SlackReply>,
 ): Promise<SlackReply> {
   const resolved = resolveRef(snapshot.stages, ref);
   return resolved.ok ? then(resolved.stage) : candidatesReply(refText(ref), resolved.candidates, snapshot);
 }
 
 /** `list [APP] [KIND]`: with one word, a kind name (configured, or seen in the run) wins over an app name. */
-function list(deps: Pick<SlackDeps, "config">, snapshot: Snapshot, filters: string[]): SlackReply {
+function list(deps: Pick<SlackDeps, "config">, snapshot: ParsedRun, filters: string[]): SlackReply {
   const [first, second] = filters;
   if (first === undefined) return listReply(snapshot, {});
   if (second !== undefined) return listReply(snapshot, { app: first, kind: second });

@@ -1,5 +1,6 @@
 import { audit } from "../ledger/audit.js";
 import { activeKeep, recordKey, stageRecordSchema, type Trigger } from "../ledger/records.js";
+import type { RunStage } from "../ledger/snapshot.js";
 import { formatUsd } from "../money/index.js";
 import { classifyStage, formatTime } from "../policy/index.js";
 import { keyOf } from "../stage/key.js";
@@ -8,7 +9,7 @@ import { mayRemove, mention } from "./auth.js";
 import { escapeMrkdwn } from "./command.js";
 import type { SlackDeps } from "./deps.js";
 import { type Block, context, ephemeral, type SlackReply, section, stageLabel } from "./replies.js";
-import { monthlyRate, type SnapshotStage } from "./snapshot.js";
+import { monthlyRate } from "./snapshot.js";
 
 /** Decisions of the latest run that no removal can get past: refused before a confirmation is shown. */
 const FINAL = new Set(["protected", "removing"]);
@@ -20,7 +21,7 @@ const FINAL = new Set(["protected", "removing"]);
  */
 export async function removalPreview(
   deps: Pick<SlackDeps, "store" | "config">,
-  stage: SnapshotStage,
+  stage: RunStage,
   now: Date,
   trigger: Trigger,
 ): Promise<SlackReply> {
@@ -51,7 +52,7 @@ export async function removalPreview(
   return confirmation(stage);
 }
 
-export function confirmation(stage: SnapshotStage): SlackReply {
+export function confirmation(stage: RunStage): SlackReply {
   const label = stageLabel(stage);
   const cost = stage.cost
     ? `It costs about *${formatUsd(monthlyRate(stage.cost))} a month* (${formatUsd(stage.cost.last7Days)} in the last 7 days; ${formatUsd(stage.cost.monthToDate)} this month so far).`

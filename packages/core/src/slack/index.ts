@@ -22,10 +22,9 @@ export {
   slackActionMessageSchema,
 } from "./message.js";
 export type { SlackReply } from "./replies.js";
-export { readSnapshot, type Snapshot, type SnapshotStage } from "./snapshot.js";
+export { readSnapshot } from "./snapshot.js";
 export { SIGNATURE_WINDOW_S, slackSignature, verifySlackSignature } from "./verify.js";
 export {
-  gateTargets,
   handleSlackAction,
   type SlackActionDeps,
   type SlackActionResult,

@@ -1,11 +1,11 @@
 import { keepStage, readKeep, unkeepStage } from "../ledger/keep.js";
 import type { Trigger } from "../ledger/records.js";
+import type { RunStage } from "../ledger/snapshot.js";
 import { classifyStage, formatTime } from "../policy/index.js";
 import { mayUnkeep, mention } from "./auth.js";
 import { escapeMrkdwn } from "./command.js";
 import type { SlackDeps } from "./deps.js";
 import { ephemeral, type SlackReply, stageLabel } from "./replies.js";
-import type { SnapshotStage } from "./snapshot.js";
 
 /**
  * Keeps a stage from Slack, inline before the answer: one conditional write on the stage record and one
@@ -13,7 +13,7 @@ import type { SnapshotStage } from "./snapshot.js";
  */
 export async function keepFromSlack(
   deps: Pick<SlackDeps, "store" | "config">,
-  stage: SnapshotStage,
+  stage: RunStage,
   request: { until: Date; reason?: string; trigger: Trigger; now: Date },
 ): Promise<SlackReply> {
   const label = stageLabel(stage);
@@ -42,7 +42,7 @@ export async function keepFromSlack(
 
 export async function unkeepFromSlack(
   deps: Pick<SlackDeps, "store" | "config">,
-  stage: SnapshotStage,
+  stage: RunStage,
   request: { trigger: Trigger; now: Date },
 ): Promise<SlackReply> {
   const label = stageLabel(stage);

@@ -1,8 +1,9 @@
+import type { ParsedRun, RunStage } from "../ledger/snapshot.js";
 import { formatUsd, sumMoney } from "../money/index.js";
 import { formatTime } from "../policy/index.js";
 import { stageId } from "../stage/key.js";
 import { escapeMrkdwn, USAGE } from "./command.js";
-import { monthlyRate, type Snapshot, type SnapshotStage } from "./snapshot.js";
+import { monthlyRate } from "./snapshot.js";
 
 export type Block = Record<string, unknown>;
 
@@ -40,11 +41,11 @@ export function noSnapshotReply(): SlackReply {
 }
 
 /** `shop/pr-12`, with the account and region only when they are needed to tell stages apart. */
-export function stageLabel(stage: SnapshotStage, full = false): string {
+export function stageLabel(stage: RunStage, full = false): string {
   return full ? stageId(stage) : `${stage.app}/${stage.stage}`;
 }
 
-export function candidatesReply(typed: string, candidates: SnapshotStage[], snapshot: Snapshot): SlackReply {
+export function candidatesReply(typed: string, candidates: RunStage[], snapshot: ParsedRun): SlackReply {
   if (candidates.length === 0) {
     return ephemeral(
       `No stage \`${escapeMrkdwn(typed)}\` in the latest run (${formatTime(snapshot.at)}). Try \`/stages list\`.`,
@@ -58,7 +59,7 @@ export function candidatesReply(typed: string, candidates: SnapshotStage[], snap
 }
 
 /** The stages of the latest run, filtered by app and/or kind. */
-export function listReply(snapshot: Snapshot, filters: { app?: string; kind?: string }): SlackReply {
+export function listReply(snapshot: ParsedRun, filters: { app?: string; kind?: string }): SlackReply {
   const stages = snapshot.stages
     .filter(
       (s) =>
@@ -95,7 +96,7 @@ export function listReply(snapshot: Snapshot, filters: { app?: string; kind?: st
   return ephemeral(title, blocks);
 }
 
-export function costReply(snapshot: Snapshot, stage: SnapshotStage): SlackReply {
+export function costReply(snapshot: ParsedRun, stage: RunStage): SlackReply {
   const head = `*${stageLabel(stage)}* (${stage.kind}) in ${stage.account}/${stage.region}`;
   if (!stage.cost) {
     return ephemeral(
@@ -116,7 +117,7 @@ export function costReply(snapshot: Snapshot, stage: SnapshotStage): SlackReply 
   ]);
 }
 
-export function statusReply(snapshot: Snapshot, now: Date): SlackReply {
+export function statusReply(snapshot: ParsedRun, now: Date): SlackReply {
   const hours = Math.max(0, Math.floor((now.getTime() - snapshot.at.getTime()) / 3_600_000));
   const counts = new Map<string, number>();
   for (const s of snapshot.stages) counts.set(s.decision, (counts.get(s.decision) ?? 0) + 1);
@@ -134,7 +135,7 @@ export function statusReply(snapshot: Snapshot, now: Date): SlackReply {
     .filter((s) => s.decision === "removing")
     .map((s) => `\`${stageLabel(s)}\``);
   if (removing.length > 0) lines.push(`*Being removed:* ${removing.slice(0, 20).join(", ")}`);
-  for (const failure of snapshot.failures.slice(0, 5))
-    lines.push(`*Could not read* ${escapeMrkdwn(failure.slice(0, 300))}`);
+  for (const f of snapshot.failures.slice(0, 5))
+    lines.push(`*Could not read* ${escapeMrkdwn(`${f.source} in ${f.account}: ${f.message}`.slice(0, 300))}`);
   return ephemeral(lines.join("\n"), [section(lines.join("\n"))]);
 }

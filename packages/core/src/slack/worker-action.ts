@@ -1,6 +1,4 @@
-import { type AccountTarget, resolveAccounts } from "../aws/accounts.js";
 import { describeError } from "../aws/clients.js";
-import type { Config } from "../config/index.js";
 import { audit } from "../ledger/audit.js";
 import type { Trigger } from "../ledger/records.js";
 import { type GateDeps, passGate } from "../removal/gate.js";
@@ -116,14 +114,4 @@ async function snapshotCost(deps: SlackActionDeps, key: StageKey): Promise<Stage
   } catch {
     return undefined;
   }
-}
-
-/** The gate's `target` for the worker: each configured account resolved once to credentials that act in it. */
-export async function gateTargets(
-  config: Config,
-  homeRegion: string,
-): Promise<(account: string) => AccountTarget | undefined> {
-  const resolved = await resolveAccounts(config.accounts, homeRegion);
-  const byAccount = new Map(resolved.flatMap((r) => (r.ok ? [[r.target.account, r.target] as const] : [])));
-  return (account) => byAccount.get(account);
 }

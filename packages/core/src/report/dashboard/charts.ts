@@ -1,10 +1,11 @@
 import { addDays, daysBetween } from "../../cost/days.js";
+import type { RunStage } from "../../ledger/snapshot.js";
 import { formatUsd, type Money, sumMoney } from "../../money/index.js";
 import type { ReportData } from "../data.js";
-import type { ReportStage } from "../snapshot.js";
 import {
   Area,
   DECISION_COLOURS,
+  dayLabels,
   dollars,
   empty,
   frame,
@@ -59,15 +60,7 @@ export function spendChart(data: ReportData): string {
       );
     });
   });
-  const every = Math.max(1, Math.ceil(dates.length / 10));
-  const xLabels = dates
-    .map((d, i) =>
-      i % every === 0
-        ? `<text class="tick" x="${n2(a.left + i * step + step / 2)}" y="${a.bottom + 18}" text-anchor="middle">${d.slice(5)}</text>`
-        : "",
-    )
-    .join("");
-  const body = `${yAxis(a, grid, y, money)}${marks.join("")}${xLabels}`;
+  const body = `${yAxis(a, grid, y, money)}${marks.join("")}${dayLabels(a, dates)}`;
   return (
     frame("spend", label, body, a) +
     legend(
@@ -114,8 +107,7 @@ export function topStagesChart(data: ReportData, limit = 15): string {
 export function ageCostChart(data: ReportData): string {
   const label = "Stage age against 7-day cost";
   const points = data.stages.filter(
-    (s): s is ReportStage & { ageDays: number } =>
-      s.ageDays !== undefined && !!s.cost && s.cost.last7Days > 0n,
+    (s): s is RunStage & { ageDays: number } => s.ageDays !== undefined && !!s.cost && s.cost.last7Days > 0n,
   );
   if (points.length === 0) return empty("age", label, "No stage has both an age and cost data.", HALF);
   const a = new Area(HALF, 360);
@@ -186,15 +178,7 @@ export function removalsChart(data: ReportData): string {
     .map((v, i) => `${i === 0 ? "M" : "L"}${n2(a.left + i * step + step / 2)},${n2(ym(v))}`)
     .join("");
   const line = `<path class="mark line" d="${path}" fill="none" stroke="#D55E00" stroke-width="2"><title>Spend avoided so far: ${x(money(avoided.at(-1) ?? 0))}</title></path>`;
-  const every = Math.max(1, Math.ceil(dates.length / 10));
-  const xLabels = dates
-    .map((d, i) =>
-      i % every === 0
-        ? `<text class="tick" x="${n2(a.left + i * step + step / 2)}" y="${a.bottom + 18}" text-anchor="middle">${d.slice(5)}</text>`
-        : "",
-    )
-    .join("");
-  const body = `${yAxis(a, countGrid, yc, (v) => String(v))}${yAxis(a, moneyGrid, ym, money, "right")}${bars}${line}${xLabels}`;
+  const body = `${yAxis(a, countGrid, yc, (v) => String(v))}${yAxis(a, moneyGrid, ym, money, "right")}${bars}${line}${dayLabels(a, dates)}`;
   return (
     frame("removals", label, body, a) +
     legend([

@@ -110,6 +110,19 @@ export function yAxis(
     .join("");
 }
 
+/** Day labels (MM-DD) under a daily axis, centred on each day's slot; about ten at most, so they never overlap. */
+export function dayLabels(area: Area, dates: readonly string[]): string {
+  const step = area.plotW / dates.length;
+  const every = Math.max(1, Math.ceil(dates.length / 10));
+  return dates
+    .map((d, i) =>
+      i % every === 0
+        ? `<text class="tick" x="${n2(area.left + i * step + step / 2)}" y="${area.bottom + 18}" text-anchor="middle">${d.slice(5)}</text>`
+        : "",
+    )
+    .join("");
+}
+
 export function empty(id: string, label: string, message: string, w = 920): string {
   const area = new Area(w, 80);
   return frame(

@@ -1,13 +1,13 @@
+import type { RunStage } from "../../ledger/snapshot.js";
 import { type Money, moneyToString } from "../../money/index.js";
 import { DECISIONS } from "../../policy/index.js";
 import type { ReportData } from "../data.js";
-import type { ReportStage } from "../snapshot.js";
 import { x } from "./svg.js";
 
 interface Column {
   title: string;
   numeric?: boolean;
-  cell: (s: ReportStage) => { text: string; sort?: string; className?: string };
+  cell: (s: RunStage) => { text: string; sort?: string; className?: string };
 }
 
 const usd = (m: Money | undefined) =>
