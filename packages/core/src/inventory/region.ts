@@ -30,7 +30,7 @@ type Run = <T>(work: () => Promise<T>) => Promise<T>;
  */
 export async function scanRegion(
   at: { account: string; region: string; s3: S3Client; ssm: SSMClient },
-  run: Run,
+  gates: { reads: Run; listings: Run },
   options: { now: Date; previous?: RegionMemory | undefined },
 ): Promise<RegionScan> {
   const scan: RegionScan = { stages: [], known: new Set(), malformed: [], failures: [], stats: emptyStats() };
@@ -41,7 +41,7 @@ export async function scanRegion(
 
   let bucket: string | undefined;
   try {
-    bucket = await run(() => findStateBucket(at.ssm));
+    bucket = await gates.reads(() => findStateBucket(at.ssm));
   } catch (error) {
     fail("bootstrap", error);
     return scan;
@@ -53,7 +53,7 @@ export async function scanRegion(
     previous?.bucket === state && now.getTime() - previous.listedAt.getTime() < FULL_LISTING_MS
       ? previous
       : undefined;
-  const list = (prefix: string) => run(() => listAll(at.s3, state, prefix));
+  const list = (prefix: string) => gates.listings(() => listAll(at.s3, state, prefix));
   const [updates, locks, appListing] = await Promise.allSettled([
     list("update/"),
     list("lock/"),
@@ -91,7 +91,7 @@ export async function scanRegion(
   }
   for (const [key, problem] of strays) malformed(`s3://${state}/${key}`, problem);
 
-  const reader = stateReader({ ...at, bucket: state, run, listedAt }, previous);
+  const reader = stateReader({ ...at, bucket: state, run: gates.reads, listedAt }, previous);
   reader.learned.strays = strays;
   await Promise.all(
     checkpoints.map(async ({ app, stage, ref }) => {

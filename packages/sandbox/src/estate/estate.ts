@@ -2,6 +2,7 @@ import { type Money, parseMoney } from "@stagekeeper/core/money";
 import type { Clock } from "../clock.js";
 import type { Seed } from "../seed/schema.js";
 import type { Bucket } from "./storage.js";
+import { VersionedMap } from "./versioned.js";
 
 export interface Account {
   id: string;
@@ -67,7 +68,7 @@ export class Estate {
   /** `${account}/${region}/${name}` → value. */
   readonly parameters = new Map<string, { value: string; version: number; modified: Date }>();
   /** `${account}` → arn → resource. */
-  readonly resources = new Map<string, Map<string, TaggedResource>>();
+  readonly resources = new Map<string, VersionedMap<string, TaggedResource>>();
   /** `${account}\t${app}\t${stage}` → stream. */
   readonly costs = new Map<string, CostStream>();
   readonly apps = new Map<string, App>();
@@ -87,7 +88,7 @@ export class Estate {
         untaggedDaily: parseMoney(account.untaggedDaily),
         costTags: account.costTags,
       });
-      this.resources.set(account.id, new Map());
+      this.resources.set(account.id, new VersionedMap());
       const arn = `arn:aws:iam::${account.id}:user/sandbox`;
       this.credentials.set(`sandbox-${account.id}`, { account: account.id, arn });
     }
@@ -114,15 +115,15 @@ export class Estate {
   addBucket(name: string, account: string, region: string): Bucket {
     const existing = this.buckets.get(name);
     if (existing) return existing;
-    const bucket: Bucket = { name, account, region, objects: new Map() };
+    const bucket: Bucket = { name, account, region, objects: new VersionedMap() };
     this.buckets.set(name, bucket);
     return bucket;
   }
 
-  accountResources(account: string): Map<string, TaggedResource> {
+  accountResources(account: string): VersionedMap<string, TaggedResource> {
     let map = this.resources.get(account);
     if (!map) {
-      map = new Map();
+      map = new VersionedMap();
       this.resources.set(account, map);
     }
     return map;

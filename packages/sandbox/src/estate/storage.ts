@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { VersionedMap } from "./versioned.js";
 
 export interface StoredObject {
   key: string;
@@ -14,7 +15,7 @@ export interface Bucket {
   name: string;
   account: string;
   region: string;
-  objects: Map<string, StoredObject>;
+  objects: VersionedMap<string, StoredObject>;
 }
 
 export function etagOf(body: Buffer): string {

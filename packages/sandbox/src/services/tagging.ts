@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { TaggedResource } from "../estate/estate.js";
+import { derivedCache, type VersionedMap } from "../estate/versioned.js";
 import { json, type SandboxRequest, ServiceError } from "../http.js";
 import { awsJsonService, type Caller } from "./aws-json.js";
 import type { SandboxContext, Service } from "./service.js";
@@ -78,9 +79,8 @@ export function taggingService(ctx: SandboxContext): Service {
       : {
           account: caller.principal.account,
           region: caller.region,
-          arns: [...resources.values()]
-            .filter(inRegion)
-            .sort(byArn)
+          arns: inArnOrder(resources, caller.region)
+            .filter(request.matches)
             .map((r) => r.arn),
           matches: request.matches,
           position: 0,
@@ -141,6 +141,15 @@ export function taggingService(ctx: SandboxContext): Service {
 }
 
 const COMPLIANT = { NoncompliantKeys: [], KeysWithNoncompliantValues: [], ComplianceStatus: true };
+
+const sorted = derivedCache<string, TaggedResource, TaggedResource[]>();
+
+/** An account's resources in one region in ARN order, sorted once per change of the account's resources. */
+function inArnOrder(resources: VersionedMap<string, TaggedResource>, region: string): TaggedResource[] {
+  return sorted(resources, region, () =>
+    [...resources.values()].filter((r) => r.region === region).sort(byArn),
+  );
+}
 
 function byArn(a: TaggedResource, b: TaggedResource): number {
   return a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0;

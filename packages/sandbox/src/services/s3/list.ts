@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Bucket, StoredObject } from "../../estate/storage.js";
+import { derivedCache } from "../../estate/versioned.js";
 import { element, NAMESPACE, S3Error } from "./errors.js";
 import type { Extras } from "./objects.js";
 
@@ -118,8 +119,11 @@ function readToken(token: string, bucket: string): string {
   return k;
 }
 
+const ordered = derivedCache<string, unknown, string[]>();
+
+/** The bucket's keys in S3's order, sorted once per change of the bucket. */
 function sortedKeys(bucket: Bucket): string[] {
-  return [...bucket.objects.keys()].sort(compareUtf8);
+  return ordered(bucket.objects, "keys", () => [...bucket.objects.keys()].sort(compareUtf8));
 }
 
 /**
