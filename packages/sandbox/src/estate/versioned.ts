@@ -27,7 +27,10 @@ export function derivedCache<K, V, T>(): (map: VersionedMap<K, V>, key: string, 
   const cache = new WeakMap<VersionedMap<K, V>, Map<string, { version: number; value: T }>>();
   return (map, key, compute) => {
     let entries = cache.get(map);
-    if (!entries) cache.set(map, (entries = new Map()));
+    if (!entries) {
+      entries = new Map();
+      cache.set(map, entries);
+    }
     const hit = entries.get(key);
     if (hit && hit.version === map.version) return hit.value;
     const value = compute();
