@@ -28,7 +28,6 @@ const DAYS = 90;
 const LATENCY_MS = 50;
 const TAGGING_PER_SECOND = 15;
 const LEDGER = "stagekeeper-ledger-demo";
-const HEAP_CAP_MB = 128;
 
 const dir = await mkdtemp(join(tmpdir(), "stagekeeper-bench-"));
 const before = machine();
@@ -70,20 +69,14 @@ try {
       const median = sorted[Math.floor((sorted.length - 1) / 2)];
       if (!median) throw new Error("--repeat must be at least 1");
       const cold = { ...median, maxRssMb: Math.max(...colds.map((r) => r.maxRssMb)) };
-      // The same plan with V8's old generation capped: what the process needs, rather than what V8 takes
-      // when a machine has memory to spare.
-      const capped = await runPlan(sandbox, {
-        config,
-        now,
-        nodeFlags: [`--max-old-space-size=${HEAP_CAP_MB}`],
-      });
+      // The same plan with V8's defaults (a heap limit from the machine's memory), for contrast.
+      const defaults = await runPlan(sandbox, { config, now, nodeFlags: [] });
       const scenario: Scenario = {
         stages,
         minimum,
         cold,
         coldRuns: colds.map((r) => r.planMs),
-        capped,
-        heapCapMb: HEAP_CAP_MB,
+        defaults,
         latencyMs: LATENCY_MS,
         perSecond: TAGGING_PER_SECOND,
       };

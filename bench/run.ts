@@ -1,10 +1,17 @@
 // Runs the measured plan (bench/plan.ts) in its own process against a sandbox process, and reads what the
 // sandbox saw: calls and response bytes per operation.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { SandboxProcess } from "../packages/cli/src/sandbox-process.js";
 
 const PLAN = fileURLToPath(new URL("./plan.ts", import.meta.url));
+const LAUNCHER = fileURLToPath(new URL("../packages/cli/bin/stagekeeper.js", import.meta.url));
+
+/** The node flags of the CLI's launcher (its `#!/usr/bin/env -S node ...` line): the plan runs as the CLI does. */
+export const LAUNCHER_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(LAUNCHER, "utf8"))?.[1] ?? "")
+  .split(" ")
+  .filter(Boolean);
 
 export interface PlanRun {
   /** From spawning the process to its exit, startup (Node, tsx, modules) included. */
@@ -43,6 +50,7 @@ export async function control(sandbox: SandboxProcess, method: string, path: str
 
 export async function runPlan(
   sandbox: SandboxProcess,
+  /** `nodeFlags`: by default the launcher's. */
   args: { config: string; now: string; cache?: boolean; nodeFlags?: string[] },
 ): Promise<PlanRun> {
   await control(sandbox, "DELETE", "requests");
@@ -50,7 +58,7 @@ export async function runPlan(
   for (const [name, value] of Object.entries(process.env)) if (!/^AWS_/.test(name)) env[name] = value;
   Object.assign(env, sandbox.env);
   const argv = [
-    ...(args.nodeFlags ?? []),
+    ...(args.nodeFlags ?? LAUNCHER_FLAGS),
     "--import",
     "tsx",
     PLAN,
