@@ -46,6 +46,8 @@ export async function sandbox(argv: string[]): Promise<number> {
     // A parent that drives the sandbox over --json stops it by closing our stdin, even if the parent crashed.
     if (values.json) process.stdin.once("close", resolve).resume();
   });
+  // An open stdin would keep the process alive after a signal.
+  if (values.json) process.stdin.destroy();
   await running.close();
   return 0;
 }
