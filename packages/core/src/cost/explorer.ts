@@ -4,6 +4,7 @@ import {
   GetCostForecastCommand,
   ListCostAllocationTagsCommand,
 } from "@aws-sdk/client-cost-explorer";
+import type { Gate } from "../aws/pace.js";
 import { type Money, parseMoney } from "../money/index.js";
 
 export const APP_TAG = "sst:app";
@@ -35,21 +36,24 @@ export async function dailyCostByStage(
   client: CostExplorerClient,
   start: string,
   end: string,
+  pages: Gate,
 ): Promise<DailySeries> {
   const series: DailySeries = { rows: [], days: new Map(), pages: 0 };
   let token: string | undefined;
   do {
-    const page = await client.send(
-      new GetCostAndUsageCommand({
-        TimePeriod: { Start: start, End: end },
-        Granularity: "DAILY",
-        Metrics: ["UnblendedCost"],
-        GroupBy: [
-          { Type: "TAG", Key: APP_TAG },
-          { Type: "TAG", Key: STAGE_TAG },
-        ],
-        ...(token ? { NextPageToken: token } : {}),
-      }),
+    const page = await pages(() =>
+      client.send(
+        new GetCostAndUsageCommand({
+          TimePeriod: { Start: start, End: end },
+          Granularity: "DAILY",
+          Metrics: ["UnblendedCost"],
+          GroupBy: [
+            { Type: "TAG", Key: APP_TAG },
+            { Type: "TAG", Key: STAGE_TAG },
+          ],
+          ...(token ? { NextPageToken: token } : {}),
+        }),
+      ),
     );
     series.pages++;
     for (const result of page.ResultsByTime ?? []) {

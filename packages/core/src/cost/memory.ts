@@ -1,4 +1,5 @@
 import type { CostExplorerClient } from "@aws-sdk/client-cost-explorer";
+import type { Gate } from "../aws/pace.js";
 import { addDays, daysBetween } from "./days.js";
 import { type CostRow, dailyCostByStage } from "./explorer.js";
 
@@ -42,6 +43,7 @@ export async function fetchWindow(
   client: CostExplorerClient,
   window: { start: string; end: string },
   remembered: ReadonlyMap<string, CostRow[]> | undefined,
+  pages: Gate,
 ): Promise<CostFetch> {
   const rows: CostRow[] = [];
   const finalDays = new Map<string, CostRow[]>();
@@ -55,7 +57,7 @@ export async function fetchWindow(
   const daysRemembered = daysBetween(window.start, from);
   if (from >= window.end) return { rows, finalDays, pages: 0, daysAsked: 0, daysRemembered };
 
-  const series = await dailyCostByStage(client, from, window.end);
+  const series = await dailyCostByStage(client, from, window.end, pages);
   rows.push(...series.rows);
   for (const [date, estimated] of series.days) if (!estimated) finalDays.set(date, []);
   for (const row of series.rows) finalDays.get(row.date)?.push(row);

@@ -1,10 +1,10 @@
 import type { AccountTarget } from "../aws/accounts.js";
 import { describeError, s3Client, ssmClient, taggingClient } from "../aws/clients.js";
+import { QuotaPacer, responsiveGate } from "../aws/pace.js";
 import type { Malformed, SourceFailure, StageFacts } from "../stage/facts.js";
 import type { StageKey } from "../stage/key.js";
 import { pairKey } from "./keys.js";
 import { addStats, emptyStats, type RegionMemory, type ScanStats } from "./memory.js";
-import { QuotaPacer, responsiveGate } from "./pace.js";
 import { type RegionScan, scanRegion } from "./region.js";
 import { countTagged, type TagCounts } from "./tagging.js";
 

@@ -1,5 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { getObject, getObjectIfChanged, type Listed, type StoredObject } from "../aws/objects.js";
+import type { Gate } from "../aws/pace.js";
 import type { StageFacts } from "../stage/facts.js";
 import {
   type CheckpointFacts,
@@ -13,8 +14,6 @@ import {
 import { pairKey } from "./keys.js";
 import { emptyMemory, emptyStats, type RegionMemory, type ScanStats } from "./memory.js";
 
-type Run = <T>(work: () => Promise<T>) => Promise<T>;
-
 /** Reads the state files of one bucket, remembering what it learned and skipping what it already knows. */
 export interface StateReader {
   account: string;
@@ -22,7 +21,7 @@ export interface StateReader {
   s3: S3Client;
   bucket: string;
   /** Bounds the reads in flight; shared across regions. */
-  run: Run;
+  run: Gate;
   /** What an earlier scan of this bucket learned; ignored when it describes another bucket. */
   previous?: RegionMemory;
   /** What this scan learns: everything it read or found unchanged. */
@@ -32,7 +31,7 @@ export interface StateReader {
 
 /** `listedAt`: when this scan's facts about which checkpoints exist were last complete (never: the epoch). */
 export function stateReader(
-  at: { account: string; region: string; s3: S3Client; bucket: string; run: Run; listedAt?: Date },
+  at: { account: string; region: string; s3: S3Client; bucket: string; run: Gate; listedAt?: Date },
   previous?: RegionMemory,
 ): StateReader {
   const { listedAt = new Date(0), ...where } = at;

@@ -2,6 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import { describeError } from "../aws/clients.js";
 import { type Listed, listAll } from "../aws/objects.js";
+import type { Gate } from "../aws/pace.js";
 import type { Malformed, SourceFailure, StageFacts } from "../stage/facts.js";
 import { findStateBucket } from "./bucket.js";
 import { type CheckpointToRead, checkpointsFromUpdateLog, FULL_LISTING_MS } from "./changes.js";
@@ -20,8 +21,6 @@ export interface RegionScan {
   stats: ScanStats;
 }
 
-type Run = <T>(work: () => Promise<T>) => Promise<T>;
-
 /**
  * Reads one region's SST state: bootstrap parameter → state bucket → one paginated listing each of `update/`
  * and `lock/` → each stage's checkpoint and newest update record, and each lock. Which checkpoints exist comes
@@ -30,7 +29,7 @@ type Run = <T>(work: () => Promise<T>) => Promise<T>;
  */
 export async function scanRegion(
   at: { account: string; region: string; s3: S3Client; ssm: SSMClient },
-  gates: { reads: Run; listings: Run },
+  gates: { reads: Gate; listings: Gate },
   options: { now: Date; previous?: RegionMemory | undefined },
 ): Promise<RegionScan> {
   const scan: RegionScan = { stages: [], known: new Set(), malformed: [], failures: [], stats: emptyStats() };

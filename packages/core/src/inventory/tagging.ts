@@ -2,8 +2,8 @@ import {
   paginateGetResources,
   type ResourceGroupsTaggingAPIClient,
 } from "@aws-sdk/client-resource-groups-tagging-api";
+import type { QuotaPacer } from "../aws/pace.js";
 import { isValidAppName, isValidStageName } from "../stage/key.js";
-import type { QuotaPacer } from "./pace.js";
 
 /** Services whose resources only the us-east-1 endpoint returns, whatever region the stage lives in. */
 const GLOBAL_SERVICES = new Set(["cloudfront", "route53", "globalaccelerator"]);

@@ -32,11 +32,20 @@ export class QuotaPacer {
   }
 }
 
+/** Runs work when its turn comes. */
+export type Gate = <T>(work: () => Promise<T>) => Promise<T>;
+
 /**
  * At most this long between two starts however busy the loop (other processes make it look busy too): 250
  * reads a second still read 4,000 state files in 16 s, within the Tagging walk of the same estate.
  */
 const MAX_SPACING_MS = 4;
+
+/**
+ * A gate opens one more slot each this long, up to its limit: in its first seconds the process runs code that
+ * is not yet optimised while every source starts at once, and a full burst of reads then holds up the walk.
+ */
+const RAMP_MS = 100;
 
 /**
  * Bounds the reads in flight, and spaces their starts so that the event loop stays below `target` busy. Every
@@ -45,7 +54,7 @@ const MAX_SPACING_MS = 4;
  * the state reads must finish early. The spacing follows the loop's measured utilization, so on a machine
  * with CPU to spare it falls to nothing and only `limit` bounds the reads.
  */
-export function responsiveGate(limit: number, target = 0.75): <T>(work: () => Promise<T>) => Promise<T> {
+export function responsiveGate(limit: number, target = 0.75): Gate {
   let active = 0;
   const waiting: (() => void)[] = [];
   let spacingMs = 0;
@@ -59,8 +68,10 @@ export function responsiveGate(limit: number, target = 0.75): <T>(work: () => Pr
     if (window.utilization > target) spacingMs = Math.min(MAX_SPACING_MS, Math.max(0.5, spacingMs * 1.3));
     else if (window.utilization < target - 0.1) spacingMs = spacingMs < 0.5 ? 0 : spacingMs * 0.8;
   };
+  const opened = performance.now();
+  const allowed = () => Math.min(limit, 2 + Math.floor((performance.now() - opened) / RAMP_MS));
   return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    while (active >= allowed()) await new Promise<void>((resolve) => waiting.push(resolve));
     active++;
     try {
       adapt();
@@ -71,7 +82,29 @@ export function responsiveGate(limit: number, target = 0.75): <T>(work: () => Pr
       return await work();
     } finally {
       active--;
-      waiting.shift()?.();
+      const free = Math.max(1, allowed() - active);
+      for (let i = 0; i < free; i++) waiting.shift()?.();
+    }
+  };
+}
+
+/**
+ * Runs work one at a time, each a fixed pause after the previous one ended: for large answers that are needed
+ * late, so that they never arrive in a burst.
+ */
+export function spacedGate(pauseMs: number): Gate {
+  let previous: Promise<void> = Promise.resolve();
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    let done: () => void = () => undefined;
+    const turn = previous;
+    previous = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await turn;
+    try {
+      return await work();
+    } finally {
+      setTimeout(done, pauseMs);
     }
   };
 }
