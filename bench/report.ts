@@ -113,8 +113,10 @@ export function planSection(
     "walk limited by its quota never makes up a delay, and the process is busiest in its first seconds, while its",
     "code is not yet optimised and every source starts at once: nine Tagging walks, Cost Explorer, the listings",
     "and the first state files. There the walk's round trips were 100 ms instead of 55, which is what separates",
-    "the plan from the walk alone. Two listings at most are in flight (a page of 1,000 keys is 250 KB of XML to",
-    "parse), and the state reads are spaced while the event loop is more than 75 % busy. CPU is the other limit:",
+    "the plan from the walk alone. So the rest yields to the walks: Cost Explorer pages are read one at a time,",
+    "100 ms apart (they are needed only at the end; read at once they cost the walk about 0.5 s), read slots open",
+    "one per 100 ms (about 0.4 s), at most two listings are in flight (a page of 1,000 keys is 250 KB of XML),",
+    "and state reads are spaced while the event loop is more than 75 % busy. CPU is the other limit:",
     ...scenarios.map(
       (x) =>
         `at ${x.stages.toLocaleString("en")} stages the process used ${s(x.cold.cpuMs)} of CPU for ${total(x.cold.calls)} requests and ${mb(x.cold.stats.state.bytesRead)} of state (${(x.cold.cpuMs / Math.max(1, total(x.cold.calls))).toFixed(1)} ms a request, start-up and parsing included);`,
