@@ -72,7 +72,7 @@ export async function scanRegion(
   let checkpoints: CheckpointToRead[];
   let strays: Map<string, string>;
   let listedAt = now;
-  if (recent && updates.status === "fulfilled") {
+  if (recent && updates.status === "fulfilled" && locks.status === "fulfilled") {
     checkpoints = checkpointsFromUpdateLog(recent, newest, lockKeys);
     strays = recent.strays;
     listedAt = recent.listedAt;
@@ -80,7 +80,7 @@ export async function scanRegion(
     let apps: Listed[];
     try {
       if (appListing.status === "rejected") throw appListing.reason;
-      // Memory was recent, but without the update log it cannot say what changed.
+      // Memory was recent, but without the update log and the locks it cannot say what changed.
       apps = appListing.value ?? (await list("app/"));
     } catch (error) {
       fail("state", error);
