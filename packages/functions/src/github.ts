@@ -3,24 +3,18 @@
 import {
   type Config,
   cachedAccountResolver,
-  describeError,
   githubDeps,
   handleGitHubWebhook,
   type TargetResolver,
   type WebhookDeps,
 } from "@stagekeeper/core";
+import { type FunctionUrlEvent, type FunctionUrlResult, notConfigured, rawBody } from "./function-url.js";
 import { deployedConfig, homeRegion, secret } from "./linked.js";
-
-interface FunctionUrlEvent {
-  headers?: Record<string, string | undefined>;
-  body?: string;
-  isBase64Encoded?: boolean;
-}
 
 // Kept while the container is warm: the config is parsed once and STS is asked once per account.
 let warm: { config: Config; targets: TargetResolver } | undefined;
 
-export async function handler(event: FunctionUrlEvent) {
+export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResult> {
   let deps: WebhookDeps;
   try {
     const config = warm?.config ?? deployedConfig();
@@ -37,15 +31,9 @@ export async function handler(event: FunctionUrlEvent) {
       secret: secret("GitHubWebhookSecret"),
     };
   } catch (error) {
-    console.error("github: not configured", describeError(error));
-    return {
-      statusCode: 500,
-      headers: { "content-type": "text/plain" },
-      body: "Stagekeeper is not configured",
-    };
+    return notConfigured("github", error);
   }
-  const body = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
-  const reply = await handleGitHubWebhook(deps, { headers: event.headers ?? {}, rawBody: body });
+  const reply = await handleGitHubWebhook(deps, { headers: event.headers ?? {}, rawBody: rawBody(event) });
   return {
     statusCode: reply.status,
     headers: { "content-type": "application/json" },
