@@ -11,6 +11,15 @@ import {
   targetRoleArns,
 } from "../load-config";
 
+/** Account 111111111111 with the default credentials, and 222222222222 through its role in `region`. */
+function twoAccounts(region: string) {
+  const accounts = [
+    { id: "111111111111", regions: ["us-east-1"] },
+    { id: "222222222222", roleArn: "arn:aws:iam::222222222222:role/stagekeeper", regions: [region] },
+  ];
+  return loadDeployConfig(root({ "stagekeeper.config.json": JSON.stringify({ accounts }) }), {}).config;
+}
+
 function root(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), "stagekeeper-deploy-"));
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
@@ -102,21 +111,7 @@ describe("the config the functions receive", () => {
   });
 
   it("lists each configured target role once", () => {
-    const { config } = loadDeployConfig(
-      root({
-        "stagekeeper.config.json": JSON.stringify({
-          accounts: [
-            { id: "111111111111", regions: ["us-east-1"] },
-            {
-              id: "222222222222",
-              roleArn: "arn:aws:iam::222222222222:role/stagekeeper",
-              regions: ["eu-west-1"],
-            },
-          ],
-        }),
-      }),
-      {},
-    );
+    const config = twoAccounts("eu-west-1");
     expect(targetRoleArns(config)).toEqual(["arn:aws:iam::222222222222:role/stagekeeper"]);
   });
 });
@@ -125,21 +120,7 @@ describe("accounts that cannot be cleaned", () => {
   it("warns for the default (no accounts) and for each account without a roleArn", () => {
     const defaults = loadDeployConfig(root(), {}).config;
     expect(removalWarnings(defaults)).toHaveLength(1);
-    const { config } = loadDeployConfig(
-      root({
-        "stagekeeper.config.json": JSON.stringify({
-          accounts: [
-            { id: "111111111111", regions: ["us-east-1"] },
-            {
-              id: "222222222222",
-              roleArn: "arn:aws:iam::222222222222:role/stagekeeper",
-              regions: ["us-east-1"],
-            },
-          ],
-        }),
-      }),
-      {},
-    );
+    const config = twoAccounts("us-east-1");
     expect(removalWarnings(config)).toEqual([
       expect.stringContaining('account 111111111111 has no "roleArn"'),
     ]);
