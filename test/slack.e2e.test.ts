@@ -15,9 +15,24 @@ import {
   confirmBlocks,
   digestBlocks,
   key,
+  type World,
   withButton,
   withSlack,
 } from "../packages/core/test/slack-world.js";
+
+/** Posts a message to the channel as the bot, through the real Slack client; its `ts`. */
+async function post(
+  world: World,
+  text: string,
+  blocks: ReturnType<typeof confirmBlocks> | ReturnType<typeof digestBlocks>,
+): Promise<string> {
+  const slack = new WebClient("xoxb-sandbox", {
+    slackApiUrl: world.sandbox.env.SLACK_API_URL,
+    retryConfig: { retries: 0 },
+  });
+  const posted = await slack.chat.postMessage({ channel: CHANNEL, text, blocks });
+  return posted.ts as string;
+}
 
 describe("/stages end to end: reads", () => {
   it("answers list, cost and status from the latest run well within 3 seconds", async () => {
@@ -160,22 +175,14 @@ describe("/stages end to end: remove", () => {
         "Not removed: carol is protected: its SST config sets protect (_protect in state).",
       );
       // A confirmation made before protect was turned on still meets the gate, which reads the state again.
-      const slack = new WebClient("xoxb-sandbox", {
-        slackApiUrl: world.sandbox.env.SLACK_API_URL,
-        retryConfig: { retries: 0 },
-      });
-      const posted = await slack.chat.postMessage({
-        channel: CHANNEL,
-        text: "old confirmation",
-        blocks: confirmBlocks("carol"),
-      });
-      await world.click(SLACK_ACTIONS.confirmRemove, posted.ts as string, ADMIN);
+      const posted = await post(world, "old confirmation", confirmBlocks("carol"));
+      await world.click(SLACK_ACTIONS.confirmRemove, posted, ADMIN);
       const [result] = await world.work();
       expect(result).toMatchObject({
         outcome: "refused",
         reason: expect.stringContaining("carol is protected"),
       });
-      expect((await world.messages()).find((m) => m.ts === posted.ts)?.text).toMatch(
+      expect((await world.messages()).find((m) => m.ts === posted)?.text).toMatch(
         /^Not removed \(protected\): carol is protected/,
       );
     });
@@ -185,16 +192,7 @@ describe("/stages end to end: remove", () => {
 describe("/stages end to end: the digest's buttons", () => {
   it("keeps for 7 days, and Remove now asks for confirmation (refused while kept)", async () => {
     await withSlack(async (world) => {
-      const slack = new WebClient("xoxb-sandbox", {
-        slackApiUrl: world.sandbox.env.SLACK_API_URL,
-        retryConfig: { retries: 0 },
-      });
-      const digest = await slack.chat.postMessage({
-        channel: CHANNEL,
-        text: "digest",
-        blocks: digestBlocks("pr-12"),
-      });
-      const ts = digest.ts as string;
+      const ts = await post(world, "digest", digestBlocks("pr-12"));
 
       const now = await world.click(SLACK_ACTIONS.removeNow, ts, ADMIN);
       expect(now.status).toBe(200);
