@@ -20,14 +20,7 @@ export async function listAll(s3: S3Client, bucket: string, prefix: string): Pro
     { client: s3, pageSize: 1000 },
     { Bucket: bucket, Prefix: prefix },
   )) {
-    for (const object of page.Contents ?? []) {
-      if (!object.Key) continue;
-      listed.push({
-        key: object.Key,
-        ...(object.ETag ? { etag: object.ETag } : {}),
-        ...(object.LastModified ? { lastModified: object.LastModified } : {}),
-      });
-    }
+    for (const object of page.Contents ?? []) if (object.Key) listed.push(listedOf(object.Key, object));
   }
   return listed;
 }
@@ -36,9 +29,12 @@ export async function listAll(s3: S3Client, bucket: string, prefix: string): Pro
 export async function firstKey(s3: S3Client, bucket: string, prefix: string): Promise<Listed | undefined> {
   const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
   const object = out.Contents?.[0];
-  if (!object?.Key) return undefined;
+  return object?.Key ? listedOf(object.Key, object) : undefined;
+}
+
+function listedOf(key: string, object: { ETag?: string; LastModified?: Date }): Listed {
   return {
-    key: object.Key,
+    key,
     ...(object.ETag ? { etag: object.ETag } : {}),
     ...(object.LastModified ? { lastModified: object.LastModified } : {}),
   };
